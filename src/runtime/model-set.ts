@@ -1,0 +1,67 @@
+import { ModelSignatureError } from './errors.js';
+import { OnnxTextEncoder } from './onnx-text-encoder.js';
+import { OnnxUnet } from './onnx-unet.js';
+import { OnnxVaeDecoder } from './onnx-vae-decoder.js';
+import type { OrtModule, OrtSession } from './ort.js';
+
+/** The ONNX parts of a pack, as bytes (diffusers-ONNX folder names in comments). */
+export interface ModelBytes {
+  textEncoder: Uint8Array; // text_encoder/model.onnx
+  imageUnet?: Uint8Array; // unet/model.onnx (the IDM)
+  videoUnet: Uint8Array; // motion_unet/model.onnx (the VDM)
+  vaeDecoder: Uint8Array; // vae_decoder/model.onnx
+}
+
+export interface ModelSet {
+  textEncoder: OnnxTextEncoder;
+  image?: OnnxUnet;
+  video: OnnxUnet;
+  vae: OnnxVaeDecoder;
+  release(): Promise<void>;
+}
+
+export interface ModelSetOptions {
+  executionProviders?: string[];
+  /** VDM text convention when the manifest states it; otherwise read from the graph. */
+  videoTextPerFrame?: boolean;
+}
+
+export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options: ModelSetOptions = {}): Promise<ModelSet> {
+  const sessions: OrtSession[] = [];
+  const open = async (part: string, data: Uint8Array): Promise<OrtSession> => {
+    try {
+      const s = await ort.InferenceSession.create(data, {
+        executionProviders: options.executionProviders ?? ['wasm'],
+        graphOptimizationLevel: 'all',
+      });
+      sessions.push(s);
+      return s;
+    } catch (error) {
+      throw new ModelSignatureError(part, '', `${part}: onnxruntime could not load the model (${(error as Error).message}).`);
+    }
+  };
+  try {
+    const textEncoder = new OnnxTextEncoder(ort, await open('text_encoder', bytes.textEncoder));
+    const image = bytes.imageUnet ? new OnnxUnet(ort, await open('unet', bytes.imageUnet), 'image', 'unet') : undefined;
+    const video = new OnnxUnet(
+      ort,
+      await open('motion_unet', bytes.videoUnet),
+      'video',
+      'motion_unet',
+      options.videoTextPerFrame,
+    );
+    const vae = new OnnxVaeDecoder(ort, await open('vae_decoder', bytes.vaeDecoder));
+    return {
+      textEncoder,
+      ...(image ? { image } : {}),
+      video,
+      vae,
+      release: async () => {
+        await Promise.all(sessions.map((s) => s.release()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(sessions.map((s) => s.release().catch(() => {})));
+    throw error;
+  }
+}
