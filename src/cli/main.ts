@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { generateVideo } from '../pipeline/text-to-video.js';
 import { createModelSet } from '../runtime/model-set.js';
-import { readModelsDir } from './models-dir.js';
+import { readPack } from '../runtime/pack-reader.js';
+import { dirPackReader } from './models-dir.js';
 import { readParityCase } from './parity-case.js';
 
 const USAGE = `Usage:
@@ -28,7 +29,7 @@ async function sampleCommand(argv: string[]): Promise<void> {
   if (!values.models || !values.case || !values.out) throw new UsageError('sample needs --models, --case and --out');
   if (values.cfg !== 'batched' && values.cfg !== 'split') throw new UsageError('--cfg must be batched or split');
   ort.env.wasm.numThreads = 1;
-  const { bytes, schedulers } = readModelsDir(values.models);
+  const { bytes, schedulers } = await readPack(dirPackReader(values.models));
   const { name, request } = readParityCase(values.case);
   const models = await createModelSet(ort, bytes);
   try {

@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dirPackReader } from '../src/cli/models-dir.js';
+import { readParityCase } from '../src/cli/parity-case.js';
+import { generateVideo } from '../src/pipeline/text-to-video.js';
+import { createModelSet } from '../src/runtime/model-set.js';
+import { readPack } from '../src/runtime/pack-reader.js';
+import {
+  caseDir,
+  frameDifference,
+  maxRelativeError,
+  PARITY_DIR,
+  PARITY_MODELS,
+  readF32,
+  readU8,
+} from '../tests/helpers/fixtures.js';
+import { type BrowserSession, FIXTURE_PREFIX, launchBrowser, type PreviewServer, startPreview } from './harness.js';
+
+const CASE = 'v2-ddim-50';
+
+/** The same case in Node, through the same core and onnxruntime-web's WASM build. */
+async function runInNode() {
+  ort.env.wasm.numThreads = 1;
+  const { bytes, schedulers } = await readPack(dirPackReader(PARITY_MODELS));
+  const models = await createModelSet(ort, bytes);
+  try {
+    const { request } = readParityCase(join(caseDir(CASE), 'case.json'));
+    return await generateVideo(models, schedulers, request);
+  } finally {
+    await models.release();
+  }
+}
+
+describe('sampler core in a Web Worker (comlink, WASM backend)', () => {
+  let server: PreviewServer;
+  let browser: BrowserSession;
+
+  beforeAll(async () => {
+    server = await startPreview();
+    browser = await launchBrowser({ fixturesDir: PARITY_DIR });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    server?.stop();
+  });
+
+  it(`runs parity case ${CASE} in the built page and matches the Node run and the reference`, async () => {
+    const { page } = browser;
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+
+    const fromBrowser = await page.evaluate(
+      async ({ prefix, caseName }) => {
+        const result = await window.ivmix.runParityCase({
+          modelsUrl: `${prefix}models/`,
+          caseUrl: `${prefix}visible/${caseName}/`,
+          backend: 'wasm',
+        });
+        return {
+          latents: Array.from(result.latents),
+          frames: Array.from(result.frames),
+          frameShape: result.frameShape,
+          backend: result.backend,
+          calls: result.timings.calls.length,
+        };
+      },
+      { prefix: FIXTURE_PREFIX, caseName: CASE },
+    );
+    const node = await runInNode();
+
+    expect(fromBrowser.backend).toBe('wasm');
+    expect(fromBrowser.calls).toBe(50);
+    expect(fromBrowser.frameShape).toEqual({ count: 8, height: 64, width: 64 });
+    const browserLatents = Float32Array.from(fromBrowser.latents);
+    const browserFrames = Uint8Array.from(fromBrowser.frames);
+    // Same core, same WASM kernels: the worker and Node agree to float32 rounding.
+    expect(maxRelativeError(browserLatents, node.latents.data)).toBeLessThanOrEqual(1e-6);
+    expect(frameDifference(browserFrames, node.frames).maxLsb).toBeLessThanOrEqual(1);
+    // And both reproduce the official implementation within the fixture tolerances.
+    expect(maxRelativeError(browserLatents, readF32(join(caseDir(CASE), 'final_latents.f32')))).toBeLessThanOrEqual(1e-4);
+    const vsReference = frameDifference(browserFrames, readU8(join(caseDir(CASE), 'frames.u8')));
+    expect(vsReference.maxLsb).toBeLessThanOrEqual(1);
+    expect(vsReference.fractionOff).toBeLessThanOrEqual(0.001);
+
+    expect(browser.gpuErrors).toEqual([]);
+    expect(browser.externalRequests).toEqual([]);
+  });
+});
