@@ -48,7 +48,7 @@ function fromBits(bits: number): number {
 }
 
 // Cephes constants, written as the nearest float64 (each is then rounded to float32 as in the C source).
-const SQRTHF = f32(0.7071067811865476);
+const SQRTHF = f32(Math.SQRT1_2);
 const LOG_P = [
   7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1,
   -2.4999993993e-1, 3.3333331174e-1,
