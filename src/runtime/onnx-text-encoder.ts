@@ -1,7 +1,7 @@
-import type { Tensor } from '../core/tensor/tensor.js';
+import { concatBatch, type Tensor } from '../core/tensor/tensor.js';
 import { ModelSignatureError } from './errors.js';
 import type { OrtModule, OrtSession } from './ort.js';
-import { resolveTextEncoderSignature, type TextEncoderSignature } from './signature.js';
+import { resolveTextEncoderSignature, staticBatchChunks, type TextEncoderSignature } from './signature.js';
 import { fromOrtFloat } from './tensors.js';
 
 /** CLIP-style text encoder: token ids [B, L] → last_hidden_state [B, L, D]. */
@@ -16,7 +16,7 @@ export class OnnxTextEncoder {
     this.signature = resolveTextEncoderSignature(part, session);
   }
 
-  /** Encode one or more equally long token id sequences in one batch. */
+  /** Encode one or more equally long token id sequences (in chunks when the graph has a static batch). */
   async encode(tokenIds: readonly (readonly number[])[]): Promise<Tensor> {
     const sig = this.signature;
     const length = tokenIds[0]?.length ?? 0;
@@ -28,8 +28,17 @@ export class OnnxTextEncoder {
         `${this.part}: input "input_ids" takes ${sig.length} tokens, got ${length}.`,
       );
     }
-    const flat = tokenIds.flat();
-    const dims = [tokenIds.length, length];
+    const chunks = staticBatchChunks(this.part, sig.input, tokenIds.length, 'prompts');
+    const per = tokenIds.length / chunks;
+    const outs: Tensor[] = [];
+    for (let c = 0; c < chunks; c++) outs.push(await this.run(tokenIds.slice(c * per, (c + 1) * per), length));
+    return chunks === 1 ? (outs[0] as Tensor) : concatBatch(outs);
+  }
+
+  private async run(rows: readonly (readonly number[])[], length: number): Promise<Tensor> {
+    const sig = this.signature;
+    const flat = rows.flat();
+    const dims = [rows.length, length];
     const ids =
       sig.idsType === 'int64'
         ? new this.ort.Tensor(

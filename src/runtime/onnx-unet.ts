@@ -1,8 +1,8 @@
 import type { NoisePredictor } from '../core/sampler/models.js';
-import { concatBatch, formatShape, repeatInterleaveBatch, splitBatch, type Tensor } from '../core/tensor/tensor.js';
+import { concatBatch, repeatInterleaveBatch, splitBatch, type Tensor } from '../core/tensor/tensor.js';
 import { ModelSignatureError } from './errors.js';
 import type { OrtModule, OrtSession } from './ort.js';
-import { checkDim, resolveUnetSignature, staticBatch, type UnetSignature } from './signature.js';
+import { checkDim, resolveUnetSignature, staticBatchChunks, type UnetSignature } from './signature.js';
 import { fromOrtFloat, timestepTensor, toOrtFloat } from './tensors.js';
 
 const IMAGE_AXES = ['batch', 'latent channels', 'height', 'width'];
@@ -41,19 +41,12 @@ export class OnnxUnet implements NoisePredictor {
     checkDim(this.part, sig.text, 2, textEmbeddings.shape[2] as number, 'text embedding width');
 
     // Static-batch exports (e.g. batch 2) are fed in chunks of their batch size.
-    const fixed = staticBatch(sig.sample);
-    if (fixed !== null && fixed !== batch) {
-      if (batch % fixed !== 0) {
-        throw new ModelSignatureError(
-          this.part,
-          sig.sample.name,
-          `${this.part}: input "${sig.sample.name}" has a fixed batch of ${fixed} (shape ${formatShape(sig.sample.shape)}) and cannot take ${batch} samples.`,
-        );
-      }
+    const chunks = staticBatchChunks(this.part, sig.sample, batch, 'samples');
+    if (chunks > 1) {
+      const samples = splitBatch(sample, chunks);
+      const texts = splitBatch(textEmbeddings, chunks);
       const outs: Tensor[] = [];
-      const samples = splitBatch(sample, batch / fixed);
-      const texts = splitBatch(textEmbeddings, batch / fixed);
-      for (let i = 0; i < samples.length; i++) outs.push(await this.run(samples[i] as Tensor, timestep, texts[i] as Tensor));
+      for (let i = 0; i < chunks; i++) outs.push(await this.run(samples[i] as Tensor, timestep, texts[i] as Tensor));
       return concatBatch(outs);
     }
     return this.run(sample, timestep, textEmbeddings);
@@ -63,9 +56,12 @@ export class OnnxUnet implements NoisePredictor {
     const sig = this.signature;
     if (this.kind === 'video' && sig.textPerFrame === 'unknown') {
       // Neither the metadata nor the manifest tells; try per video (diffusers ≤ 0.30), then per frame.
+      // With one video both layouts hold the same rows, and a per-frame graph may broadcast a single
+      // row without complaint, so only a call with several videos can settle the question for good.
+      const decisive = (sample.shape[0] as number) > 1;
       try {
         const out = await this.runOnce(sample, timestep, text, false);
-        sig.textPerFrame = false;
+        if (decisive) sig.textPerFrame = false;
         return out;
       } catch (perVideoError) {
         try {

@@ -49,7 +49,7 @@ function expectFloat(part: string, input: InputSpec): FloatType {
   throw new ModelSignatureError(
     part,
     input.name,
-    `${part}: input "${input.name}" is ${input.type}; expected float32 or float16.`,
+    `${part}: input "${input.name}" is ${input.type} ${formatShape(input.shape)}; expected float32 or float16.`,
   );
 }
 
@@ -69,6 +69,23 @@ export function checkDim(part: string, input: InputSpec, axis: number, actual: n
 export function staticBatch(input: InputSpec): number | null {
   const d = input.shape[0];
   return typeof d === 'number' ? d : null;
+}
+
+/**
+ * How to cut a batch of `rows` for an input with a static batch size: the number of chunks, or a
+ * ModelSignatureError when the rows do not divide into that batch.
+ */
+export function staticBatchChunks(part: string, input: InputSpec, rows: number, what: string): number {
+  const fixed = staticBatch(input);
+  if (fixed === null || fixed === rows) return 1;
+  if (rows % fixed !== 0) {
+    throw new ModelSignatureError(
+      part,
+      input.name,
+      `${part}: input "${input.name}" has a fixed batch of ${fixed} (shape ${formatShape(input.shape)}) and cannot take ${rows} ${what}.`,
+    );
+  }
+  return rows / fixed;
 }
 
 export interface UnetSignature {
@@ -139,7 +156,7 @@ function resolveTimestepFeed(part: string, input: InputSpec): TimestepFeed {
     throw new ModelSignatureError(
       part,
       input.name,
-      `${part}: timestep input "${input.name}" is ${input.type}; expected int64, int32, float32 or float16.`,
+      `${part}: timestep input "${input.name}" is ${input.type} ${formatShape(input.shape)}; expected int64, int32, float32 or float16 of shape [], [1] or [batch].`,
     );
   if (input.shape.length === 0) return { type, form: 'scalar' };
   if (input.shape.length === 1) return { type, form: input.shape[0] === 1 ? 'one' : 'batch' };
@@ -177,7 +194,7 @@ export function resolveTextEncoderSignature(part: string, session: OrtSession): 
     throw new ModelSignatureError(
       part,
       input.name,
-      `${part}: input "input_ids" is ${input.type}; expected int32 or int64 token ids.`,
+      `${part}: input "input_ids" is ${input.type} ${formatShape(input.shape)}; expected int32 or int64 token ids [batch, 77].`,
     );
   }
   if (input.shape.length !== 2) {
