@@ -4,38 +4,10 @@
  * instead of libm, so reproducing `torch.randn` to the bit needs the same polynomials and the same
  * operation order; every operation is rounded to float32 as the vector instruction would.
  */
+import { fmaF32 as fma } from '../float32.js';
+
 const f32 = Math.fround;
 
-/**
- * Fused multiply-add rounded once to float32. GCC implements the AVX intrinsics as plain vector
- * arithmetic and contracts a multiply feeding an add into one FMA (-ffp-contract=fast), so the
- * shipped PyTorch binaries evaluate these polynomials with FMAs. The product of two float32 values
- * is exact in float64; the float64 sum may be rounded, which only matters when it lands exactly on a
- * float32 tie, so the rounding error recovered by TwoSum breaks such ties the way one rounding would.
- */
-function fma(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const r = f32(s);
-  const bb = s - p;
-  const err = p - (s - bb) + (c - bb);
-  if (err === 0 || r === s) return r;
-  const other = err > 0 ? nextF32Up(r, s) : nextF32Down(r, s);
-  // A tie: s is exactly halfway between r and its neighbour on the error's side.
-  if (other !== r && Math.abs(other - s) === Math.abs(r - s)) return other;
-  return r;
-}
-
-function nextF32Up(r: number, s: number): number {
-  return r > s ? r : f32(r + ulp32(r));
-}
-function nextF32Down(r: number, s: number): number {
-  return r < s ? r : f32(r - ulp32(r));
-}
-function ulp32(x: number): number {
-  const e = Math.max(Math.floor(Math.log2(Math.abs(x) || 2 ** -126)), -126);
-  return 2 ** (e - 23);
-}
 const buf = new DataView(new ArrayBuffer(4));
 
 function bitsOf(x: number): number {

@@ -1,11 +1,12 @@
+import { fmaF32 } from '../float32.js';
 import type { SchedulerConfig } from './config.js';
 
 const f32 = Math.fround;
 
 /**
  * float32 torch.linspace(start, end, steps) as ATen computes it on the CPU: the step is computed in
- * float32, the first half counts up from `start` and the second half counts down from `end`, so both
- * ends are exact.
+ * float32, the first half counts up from `start` and the second half counts down from `end` (so both
+ * ends are exact), each value `start + step·i` rounded once (the compiled kernel uses an FMA).
  */
 export function linspaceF32(start: number, end: number, steps: number): Float32Array {
   const out = new Float32Array(steps);
@@ -18,7 +19,7 @@ export function linspaceF32(start: number, end: number, steps: number): Float32A
   const step = f32(f32(e - s) / (steps - 1));
   const halfway = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) {
-    out[i] = i < halfway ? f32(s + f32(step * i)) : f32(e - f32(step * (steps - i - 1)));
+    out[i] = i < halfway ? fmaF32(step, i, s) : fmaF32(-step, steps - i - 1, e);
   }
   return out;
 }

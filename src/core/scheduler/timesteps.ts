@@ -16,9 +16,13 @@ export function ddimTimesteps(config: SchedulerConfig, steps: number): number[] 
   if (steps > T) throw new RangeError(`number of steps ${steps} exceeds num_train_timesteps ${T}`);
   const out: number[] = [];
   switch (config.timestepSpacing) {
-    case 'linspace':
-      for (let i = steps - 1; i >= 0; i--) out.push(roundHalfEven(steps === 1 ? 0 : (i * (T - 1)) / (steps - 1)));
+    case 'linspace': {
+      // np.linspace(0, T − 1, N): i · ((T − 1)/(N − 1)) in float64 with the endpoint set exactly, then
+      // rounded half to even. Dividing first matters: at N = 27, i = 13 numpy gets 499.49999999999994 → 499.
+      const step = steps === 1 ? 0 : (T - 1) / (steps - 1);
+      for (let i = steps - 1; i >= 0; i--) out.push(i === steps - 1 && steps > 1 ? T - 1 : roundHalfEven(i * step));
       return out;
+    }
     case 'leading': {
       const ratio = Math.floor(T / steps);
       for (let i = steps - 1; i >= 0; i--) out.push(i * ratio + config.stepsOffset);

@@ -50,7 +50,7 @@ export interface BlobWriter {
 }
 
 /** Characters that some file systems (Windows, OPFS in some browsers) refuse in names. */
-const FORBIDDEN = /[\\:*?"<>|\u0000-\u001f]/;
+const FORBIDDEN = /[\\:*?"<>|]/;
 
 /**
  * Splits a key into path segments, refusing keys that could escape the store or clash with its own entries:
@@ -60,7 +60,7 @@ const FORBIDDEN = /[\\:*?"<>|\u0000-\u001f]/;
 export function keySegments(key: string): string[] {
   const segments = key.split('/');
   for (const s of segments) {
-    if (s === '' || s.startsWith('.') || FORBIDDEN.test(s)) {
+    if (s === '' || s.startsWith('.') || FORBIDDEN.test(s) || hasControlCharacter(s)) {
       throw new BlobStoreError(
         key,
         `Invalid storage key "${key}": keys are "/"-separated relative paths whose names are not empty, do not start with "." and have no \\ : * ? " < > | or control characters.`,
@@ -79,4 +79,9 @@ export function offsetBeyondEnd(key: string, offset: number, size: number): Blob
     key,
     `Cannot write "${key}" at byte ${offset}: only ${size} bytes are stored, a writer can only append.`,
   );
+}
+
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20) return true;
+  return false;
 }

@@ -1,4 +1,12 @@
-import { type BlobEntry, type BlobStat, type BlobStore, type BlobWriter, keySegments, missingKey, offsetBeyondEnd } from './blob-store.js';
+import {
+  type BlobEntry,
+  type BlobStat,
+  type BlobStore,
+  type BlobWriter,
+  keySegments,
+  missingKey,
+  offsetBeyondEnd,
+} from './blob-store.js';
 
 /** Sidecar tree holding each key's state ({ complete, validator }) at `.meta/<key>`; keys never start with ".". */
 const META_DIR = '.meta';
@@ -74,7 +82,10 @@ export class OpfsStore implements BlobStore {
     const size = existing ? (await existing.getFile()).size : 0;
     if (offset > size) throw offsetBeyondEnd(key, offset, size);
     // State first: from here on the file is partial, whatever happens to the data below.
-    await this.writeMeta(segments, { complete: false, ...(options.validator !== undefined ? { validator: options.validator } : {}) });
+    await this.writeMeta(segments, {
+      complete: false,
+      ...(options.validator !== undefined ? { validator: options.validator } : {}),
+    });
     const handle = existing ?? (await this.fileHandle(segments, true));
     if (!handle) throw missingKey(key);
     const writable = await handle.createWritable({ keepExistingData: offset > 0 });
@@ -179,9 +190,11 @@ export class OpfsStore implements BlobStore {
     const writable = await file.createWritable();
     try {
       await writable.write(JSON.stringify(meta));
-    } finally {
-      await writable.close();
+    } catch (error) {
+      await writable.abort().catch(() => {});
+      throw error;
     }
+    await writable.close(); // replaces the old sidecar in one step
   }
 }
 

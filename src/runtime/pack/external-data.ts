@@ -77,14 +77,20 @@ export function resolveExternalData(
         );
       }
       if (!exists.has(packPath)) {
-        throw new ExternalDataError(`${packPath} (external data of ${modelPath}) is missing from the pack. Add it, or fix the manifest.`);
+        throw new ExternalDataError(
+          `${packPath} (external data of ${modelPath}) is missing from the pack. Add it, or fix the manifest.`,
+        );
       }
       return { packPath, location: packBasename(packPath) };
     });
   }
 
   const base = packBasename(modelPath);
-  const candidates = new Set<string>([`${base}_data`, `${base}.data`, ...(base === 'model.onnx' ? KNOWN_EXTERNAL_DATA_NAMES : [])]);
+  const candidates = new Set<string>([
+    `${base}_data`,
+    `${base}.data`,
+    ...(base === 'model.onnx' ? KNOWN_EXTERNAL_DATA_NAMES : []),
+  ]);
   const found = [...candidates].filter((name) => exists.has(inDir(name)));
   if (found.length > 1) {
     // Mounting both would load gigabytes the graph does not use; only the graph can tell which one it is.

@@ -192,14 +192,18 @@ class Checker {
   }
 
   number(value: unknown, field: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(field, `must be a finite number (got ${describe(value)})`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      this.fail(field, `must be a finite number (got ${describe(value)})`);
     return value;
   }
 
   integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
     const n = this.number(value, field);
     if (!Number.isInteger(n) || n < min || n > max) {
-      this.fail(field, `must be a whole number${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`} (got ${n})`);
+      this.fail(
+        field,
+        `must be a whole number${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`} (got ${n})`,
+      );
     }
     return n;
   }
@@ -272,14 +276,19 @@ export function parsePackManifest(json: unknown, source?: string): PackManifest 
     c.fail(
       'format',
       `is ${describe(format)}; this app reads "${PACK_FORMAT}"`,
-      newer ? 'The pack was made for a newer version of the app: update the app.' : 'Is this file an IV-mixed model pack manifest?',
+      newer
+        ? 'The pack was made for a newer version of the app: update the app.'
+        : 'Is this file an IV-mixed model pack manifest?',
     );
   }
   c.onlyKeys(raw, '', TOP_KEYS);
 
   const id = c.string(c.required(raw, 'id', ''), 'id');
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id)) {
-    c.fail('id', `"${id}" must be 1–64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (it names the cache folder)`);
+    c.fail(
+      'id',
+      `"${id}" must be 1–64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (it names the cache folder)`,
+    );
   }
   const name = c.string(c.required(raw, 'name', ''), 'name', { max: 200 });
   const description = c.string(c.required(raw, 'description', ''), 'description', { nonEmpty: false, max: 5000 });
@@ -298,10 +307,17 @@ export function parsePackManifest(json: unknown, source?: string): PackManifest 
     const baseUrl = c.string(c.required(o, 'baseUrl', 'imageModel'), 'imageModel.baseUrl', { max: 2000 });
     // Nothing is fetched from third-party hosts at run time: the IDM must come from the app's own origin.
     if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(baseUrl) || baseUrl.startsWith('//')) {
-      c.fail('imageModel.baseUrl', `"${baseUrl}" must be a path on the app's own server (relative like "../sd15/" or absolute like "/models/sd15/"), not a URL with a scheme or host`);
+      c.fail(
+        'imageModel.baseUrl',
+        `"${baseUrl}" must be a path on the app's own server (relative like "../sd15/" or absolute like "/models/sd15/"), not a URL with a scheme or host`,
+      );
     }
     if (components.imageUnet) {
-      c.fail('imageModel', 'cannot be given together with components.imageUnet', 'Keep one of the two: the IDM is either in this pack or elsewhere.');
+      c.fail(
+        'imageModel',
+        'cannot be given together with components.imageUnet',
+        'Keep one of the two: the IDM is either in this pack or elsewhere.',
+      );
     }
     imageModel = { baseUrl };
   }
@@ -373,7 +389,7 @@ export function parsePackManifest(json: unknown, source?: string): PackManifest 
 
 function parseFiles(c: Checker, value: unknown): PackFile[] {
   const list = c.array(value, 'files');
-  if (list.length === 0) c.fail('files', 'must list the pack\'s files');
+  if (list.length === 0) c.fail('files', "must list the pack's files");
   // Case-insensitive: two names differing only in case collide on the caches and disks of most users.
   const seen = new Map<string, number>();
   return list.map((item, i) => {
@@ -395,7 +411,8 @@ function parseFiles(c: Checker, value: unknown): PackFile[] {
 
 function listedPath(c: Checker, value: unknown, field: string, files: Map<string, PackFile>): string {
   const path = c.path(value, field);
-  if (!files.has(path)) c.fail(field, `"${path}" is not among files[]`, 'Every file a component uses must be listed with its size and sha256.');
+  if (!files.has(path))
+    c.fail(field, `"${path}" is not among files[]`, 'Every file a component uses must be listed with its size and sha256.');
   return path;
 }
 
