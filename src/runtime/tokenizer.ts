@@ -70,8 +70,15 @@ export class PackTokenizer {
         `${where} is not a Hugging Face tokenizer.json (no "model" object). Use the file a "fast" tokenizer saves.`,
       );
     }
-    const config = options.config === undefined ? {} : options.config;
-    if (!isObj(config)) throw new TokenizerError(`${where}: tokenizer_config.json must be a JSON object.`);
+    const given = options.config === undefined ? {} : options.config;
+    if (!isObj(given)) throw new TokenizerError(`${where}: tokenizer_config.json must be a JSON object.`);
+    // The library maps unknown words of a WordLevel model through the config's unk_token, not the
+    // model's own (tokenizers-rs uses model.unk_token): hand it the model's when the config has none.
+    const model = tokenizerJson.model;
+    const config: Obj =
+      model.type === 'WordLevel' && typeof model.unk_token === 'string' && given.unk_token === undefined
+        ? { ...given, unk_token: model.unk_token }
+        : given;
     // The library requires these keys to be present (null when unused), as tokenizers-rs writes them.
     const json: Obj = {
       normalizer: null,
@@ -128,7 +135,14 @@ export class PackTokenizer {
 
   /** The prompt's tokens without BOS/EOS, untruncated. */
   promptTokens(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const { ids, tokens } = this.tokenizer.encode(text, { add_special_tokens: false });
+    const bad = ids.findIndex((id) => !Number.isInteger(id));
+    if (bad >= 0) {
+      throw new TokenizerError(
+        `"${tokens[bad]}" is not in the tokenizer's vocabulary and the tokenizer has no unknown token. Remove that word, or use a tokenizer.json with an unk_token.`,
+      );
+    }
+    return ids;
   }
 
   /** [BOS, tokens…, EOS, PAD…] of exactly maxLength ids; an empty prompt gives [BOS, EOS, PAD…]. */

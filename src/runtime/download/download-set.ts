@@ -15,7 +15,7 @@ export interface DownloadSetProgress {
   file: string;
   loaded: number;
   total: number;
-  /** Bytes held of all files: the finished ones plus `loaded`. */
+  /** Bytes held of all files: the finished ones plus `loaded` (it drops only when a file restarts from 0). */
   overallLoaded: number;
   overallTotal: number;
 }

@@ -88,6 +88,7 @@ export class OpfsStore implements BlobStore {
     });
     const handle = existing ?? (await this.fileHandle(segments, true));
     if (!handle) throw missingKey(key);
+    if (typeof handle.createWritable !== 'function') throw noCreateWritable();
     const writable = await handle.createWritable({ keepExistingData: offset > 0 });
     if (offset > 0) {
       await writable.truncate(offset);
@@ -187,6 +188,7 @@ export class OpfsStore implements BlobStore {
   private async writeMeta(segments: string[], meta: Meta): Promise<void> {
     const file = await this.fileHandle([META_DIR, ...segments], true);
     if (!file) return;
+    if (typeof file.createWritable !== 'function') throw noCreateWritable();
     const writable = await file.createWritable();
     try {
       await writable.write(JSON.stringify(meta));
@@ -211,4 +213,10 @@ async function removeEntry(dir: FileSystemDirectoryHandle | null, name: string):
   } catch (error) {
     if (!isAbsent(error)) throw error;
   }
+}
+
+function noCreateWritable(): Error {
+  return new Error(
+    'This browser cannot write files in its Origin Private File System (no FileSystemFileHandle.createWritable; Safari before 26, or an old Chrome in a worker), so model packs cannot be stored. Update the browser, or use a current Chrome, Edge or Firefox.',
+  );
 }

@@ -192,8 +192,12 @@ class Checker {
   }
 
   number(value: unknown, field: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value))
+    if (typeof value === 'string') {
+      this.fail(field, `must be a finite number (got the string ${describe(value)}; write numbers without quotes)`);
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.fail(field, `must be a finite number (got ${describe(value)})`);
+    }
     return value;
   }
 
