@@ -1,0 +1,192 @@
+"""AnimateDiff + SD1.5 -> ONNX model pack, with every part checked against PyTorch.
+
+    python -m tools.export.export_pack --sd <diffusers SD1.5 folder> --motion-adapter <folder> --out <pack dir>
+        [--vdm-base <diffusers SD1.5-family folder for the VDM's spatial layers; default --sd>]
+        [--motion-unet <a saved UNetMotionModel, instead of --vdm-base + --motion-adapter>]
+        [--precision fp16|fp32] [--frames 16] [--resolution 512] [--id ... --name ...]
+
+--sd gives the text encoder, tokenizer, VAE, scheduler and the IDM (its unet/). The official IV-mixed setup is
+--sd stable-diffusion-v1-5, --vdm-base Realistic_Vision_V5.1_noVAE, --motion-adapter animatediff-motion-adapter-v1-5-3.
+The exporter fails (exit 1) when a part's ONNX output differs from PyTorch by more than the tolerance
+(fp32: 1e-4 of max |ref|; fp16: 2e-2), after printing every part's error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import onnx_export as ox
+from .pack import write_manifest
+
+TOLERANCE = {"fp32": 1e-4, "fp16": 2e-2}
+
+
+def load_models(args, device, dtype):
+    from diffusers import AutoencoderKL, MotionAdapter, UNet2DConditionModel, UNetMotionModel
+    from transformers import CLIPTextModel
+
+    sd = Path(args.sd)
+    te = CLIPTextModel.from_pretrained(sd / "text_encoder").to(device)
+    vae = AutoencoderKL.from_pretrained(sd / "vae").to(device)
+    idm = UNet2DConditionModel.from_pretrained(sd / "unet").to(device)
+    if args.motion_unet:
+        vdm = UNetMotionModel.from_pretrained(args.motion_unet)
+    else:
+        base = UNet2DConditionModel.from_pretrained(Path(args.vdm_base or args.sd) / "unet")
+        vdm = UNetMotionModel.from_unet2d(base, MotionAdapter.from_pretrained(args.motion_adapter))
+    vdm = vdm.to(device)
+    # The text encoder and VAE stay fp32 (small, and the VAE decodes in fp32 in the official code).
+    return te.float().eval(), vae.float().eval(), idm.to(dtype).eval(), vdm.to(dtype).eval()
+
+
+def export_pack(args) -> int:
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    # TF32 (cuDNN's default for convolutions) would make the PyTorch reference itself off by ~1e-3.
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    dtype = torch.float16 if args.precision == "fp16" else torch.float32
+    if dtype == torch.float16 and device.type != "cuda":
+        print("fp16 export needs a GPU (a CPU fp16 trace of a full UNet takes very long); use --precision fp32", file=sys.stderr)
+        return 2
+    te, vae, idm, vdm = load_models(args, device, dtype)
+    out = Path(args.out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    latent = args.resolution // 8
+    text_width = te.config.hidden_size
+    parts: dict[str, list[str]] = {}
+    t0 = time.time()
+    parts["text_encoder"] = ox.export_text_encoder(te, out / "text_encoder", device)
+    parts["unet"] = ox.export_image_unet(idm, out / "unet", device, (latent, latent), text_width)
+    parts["motion_unet"] = ox.export_video_unet(vdm, out / "motion_unet", device, (latent, latent), text_width)
+    parts["vae_decoder"] = ox.export_vae_decoder(vae, out / "vae_decoder", device, (latent, latent))
+    print(f"exported in {time.time() - t0:.1f} s", flush=True)
+
+    # Tokenizer and scheduler travel as they are.
+    sd = Path(args.sd)
+    ox.copy_tree_files(sd / "tokenizer", out / "tokenizer", ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"])
+    if not (out / "tokenizer" / "tokenizer.json").exists():
+        # SD1.5 repositories ship the slow CLIP files (vocab.json, merges.txt); the engine reads tokenizer.json.
+        from transformers import CLIPTokenizerFast
+
+        CLIPTokenizerFast.from_pretrained(sd / "tokenizer").save_pretrained(out / "tokenizer")
+        for extra in ("vocab.json", "merges.txt", "added_tokens.json"):
+            (out / "tokenizer" / extra).unlink(missing_ok=True)
+    sched = json.loads((sd / "scheduler" / "scheduler_config.json").read_text())
+    (out / "scheduler").mkdir(exist_ok=True)
+    (out / "scheduler" / "scheduler_config.json").write_text(json.dumps(sched, indent=1))
+
+    results = check_pack(te, vae, idm, vdm, out, device, dtype, latent, text_width, args.check_frames, TOLERANCE[args.precision])
+    failed = [r for r in results if not r.ok]
+
+    tok_cfg = json.loads((out / "tokenizer" / "tokenizer_config.json").read_text()) if (out / "tokenizer" / "tokenizer_config.json").exists() else {}
+    info = {
+        "latentChannels": vae.config.latent_channels,
+        "vaeScalingFactor": float(vae.config.scaling_factor),
+        "nativeResolution": {"width": args.resolution, "height": args.resolution},
+        "frames": {"default": args.frames, "max": int(getattr(vdm.config, "motion_max_seq_length", 32) or 32)},
+        "textEmbeddingWidth": text_width,
+        "precision": args.precision,
+        "tokenizer": tokenizer_spec(out / "tokenizer" / "tokenizer.json", tok_cfg, te.config),
+    }
+    if args.info:
+        info.update(json.loads(Path(args.info).read_text()))
+    write_manifest(out, pack_id=args.id, name=args.name, description=args.description, parts=parts, info=info)
+    (out.parent / f"{out.name}-export-check.json").write_text(json.dumps([r.__dict__ for r in results], indent=1))
+    if failed:
+        print(f"FAILED: {', '.join(r.part for r in failed)} above tolerance", file=sys.stderr)
+        return 1
+    print(f"pack written to {out}")
+    return 0
+
+
+def tokenizer_spec(tokenizer_json: Path, config: dict, te_config) -> dict:
+    """maxLength and the special ids, looked up by the token strings of tokenizer_config.json."""
+    data = json.loads(tokenizer_json.read_text())
+    vocab = data.get("model", {}).get("vocab")
+    ids = {**(vocab if isinstance(vocab, dict) else {}), **{t["content"]: t["id"] for t in data.get("added_tokens", [])}}
+
+    def lookup(key: str, fallback: int) -> int:
+        token = config.get(key)
+        token = token.get("content") if isinstance(token, dict) else token
+        return int(ids[token]) if isinstance(token, str) and token in ids else int(fallback)
+
+    max_length = int(config.get("model_max_length", 77))
+    if max_length > 1024:  # transformers writes a huge number when no length was set
+        max_length = te_config.max_position_embeddings
+    eos = lookup("eos_token", te_config.eos_token_id)
+    return {"maxLength": max_length, "bos": lookup("bos_token", te_config.bos_token_id), "eos": eos, "pad": lookup("pad_token", eos)}
+
+
+def check_pack(te, vae, idm, vdm, out: Path, device, dtype, latent: int, text_width: int, frames: int, tol: float) -> list[ox.CheckResult]:
+    """Same random inputs through PyTorch and ONNX Runtime (CPU). Small spatial sizes keep the CPU side fast;
+    the graphs have dynamic height and width, so this exercises the same weights and ops."""
+    g = torch.Generator().manual_seed(0)
+    hw = min(latent, 16)
+    ids = torch.randint(0, te.config.vocab_size, (2, 77), generator=g)
+    results = [
+        ox.check_against_torch("text_encoder", ox.TextEncoderWrapper(te), out / "text_encoder", {"input_ids": ids.numpy()}, (ids.to(device),), tol)
+    ]
+    ts = np.array([500.0], dtype=np.float32)
+    x = torch.randn(2, 4, hw, hw, generator=g)
+    text = torch.randn(2, 77, text_width, generator=g)
+    feeds_dtype = np.float16 if dtype == torch.float16 and _onnx_input_is_fp16(out / "unet") else np.float32
+    results.append(
+        ox.check_against_torch(
+            "unet", ox.ImageUnetWrapper(idm), out / "unet",
+            {"sample": x.numpy().astype(feeds_dtype), "timestep": ts, "encoder_hidden_states": text.numpy().astype(feeds_dtype)},
+            (x.to(device, dtype), torch.from_numpy(ts).to(device), text.to(device, dtype)), tol,
+        )
+    )
+    xv = torch.randn(2, 4, frames, hw, hw, generator=g)
+    with ox.onnx_friendly_repeat_interleave():
+        results.append(
+            ox.check_against_torch(
+                "motion_unet", ox.VideoUnetWrapper(vdm), out / "motion_unet",
+                {"sample": xv.numpy().astype(feeds_dtype), "timestep": ts, "encoder_hidden_states": text.numpy().astype(feeds_dtype)},
+                (xv.to(device, dtype), torch.from_numpy(ts).to(device), text.to(device, dtype)), tol,
+            )
+        )
+    z = torch.randn(1, vae.config.latent_channels, hw, hw, generator=g)
+    results.append(ox.check_against_torch("vae_decoder", ox.VaeDecoderWrapper(vae), out / "vae_decoder", {"latent_sample": z.numpy()}, (z.to(device),), tol))
+    return results
+
+
+def _onnx_input_is_fp16(part_dir: Path) -> bool:
+    import onnx
+
+    model = onnx.load(str(part_dir / "model.onnx"), load_external_data=False)
+    return model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT16
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sd", required=True)
+    ap.add_argument("--vdm-base")
+    ap.add_argument("--motion-adapter")
+    ap.add_argument("--motion-unet")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
+    ap.add_argument("--resolution", type=int, default=512)
+    ap.add_argument("--frames", type=int, default=16)
+    ap.add_argument("--check-frames", type=int, default=4)
+    ap.add_argument("--id", default="animatediff-sd15")
+    ap.add_argument("--name", default="AnimateDiff + SD1.5")
+    ap.add_argument("--description", default="AnimateDiff motion adapter on an SD1.5-family UNet (VDM) and SD1.5 (IDM), exported to ONNX.")
+    ap.add_argument("--info", help="JSON file with manifest fields to add or override (preview, defaults, suggestedPrompts, license)")
+    args = ap.parse_args(argv)
+    if not args.motion_unet and not args.motion_adapter:
+        ap.error("give --motion-adapter (with optional --vdm-base) or --motion-unet")
+    return export_pack(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
