@@ -58,10 +58,13 @@ describe('sampler core in a Web Worker (comlink, WASM backend)', () => {
           caseUrl: `${prefix}visible/${caseName}/`,
           backend: 'wasm',
         });
+        const { rgba, count, width, height } = result.frames;
+        const rgb = new Uint8Array(count * width * height * 3);
+        for (let i = 0; i < count * width * height; i++) rgb.set(rgba.subarray(i * 4, i * 4 + 3), i * 3);
         return {
           latents: Array.from(result.latents),
-          frames: Array.from(result.frames),
-          frameShape: result.frameShape,
+          frames: Array.from(rgb),
+          frameShape: { count, height, width },
           backend: result.backend,
           calls: result.timings.calls.length,
         };

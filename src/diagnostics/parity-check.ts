@@ -20,6 +20,17 @@ export async function runParityCase(engine: EngineClient, input: ParityCheckInpu
   const initResponse = await fetch(new URL(parityCaseInitFile(caseJson), base));
   if (!initResponse.ok) throw new Error(`initial latents: HTTP ${initResponse.status}`);
   const initLatents = new Float32Array(await initResponse.arrayBuffer());
-  await engine.load({ baseUrl: new URL(input.modelsUrl, location.href).href }, { backend: input.backend });
-  return engine.generate(parityCaseRequest(caseJson, initLatents));
+  await engine.load({ kind: 'url', baseUrl: new URL(input.modelsUrl, location.href).href }, { backend: input.backend });
+  const request = parityCaseRequest(caseJson, initLatents);
+  const [, , frames, h, w] = request.latentShape;
+  return engine.generate({
+    prompt: '',
+    tokenIds: request.tokenIds,
+    seed: request.seed,
+    settings: request.settings,
+    frames,
+    height: h * 8,
+    width: w * 8,
+    ...(request.initLatents ? { initLatents: request.initLatents } : {}),
+  });
 }

@@ -1,9 +1,8 @@
 import * as Comlink from 'comlink';
-import type { EngineApi, EngineProgress, GenerateRequest, GenerateResult } from './types.js';
+import type { EngineApi } from './types.js';
 
 /** The page's handle on the engine worker: the same EngineApi, with progress callbacks proxied. */
-export interface EngineClient extends Omit<EngineApi, 'generate'> {
-  generate(request: GenerateRequest, onProgress?: (event: EngineProgress) => void): Promise<GenerateResult>;
+export interface EngineClient extends EngineApi {
   terminate(): void;
 }
 
@@ -12,7 +11,7 @@ export function startEngineWorker(): EngineClient {
   const remote = Comlink.wrap<EngineApi>(worker);
   return {
     probe: () => remote.probe(),
-    load: (source, options) => remote.load(source, options),
+    load: (source, options, onProgress) => remote.load(source, options, onProgress ? Comlink.proxy(onProgress) : undefined),
     generate: (request, onProgress) => remote.generate(request, onProgress ? Comlink.proxy(onProgress) : undefined),
     cancel: () => void remote.cancel(),
     unload: () => remote.unload(),

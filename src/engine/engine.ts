@@ -1,129 +1,174 @@
-import { SamplingCancelledError } from '../core/errors.js';
-import { generateVideo, type Schedulers } from '../pipeline/text-to-video.js';
-import { createModelSet, type ModelSet } from '../runtime/model-set.js';
+import { InvalidSettingsError, SamplingCancelledError } from '../core/errors.js';
+import { type SamplerSettings, withDefaults } from '../core/sampler/settings.js';
+import { generateVideo } from '../pipeline/text-to-video.js';
+import type { BlobStore } from '../runtime/download/blob-store.js';
 import type { OrtModule } from '../runtime/ort.js';
-import { type PackReader, readPack, urlPackReader } from '../runtime/pack-reader.js';
+import { type PackReader, urlPackReader } from '../runtime/pack-reader.js';
+import { chooseBackend } from './backend.js';
+import { EngineBusyError, NoPackLoadedError } from './errors.js';
+import { filesPackReader } from './files-reader.js';
+import { type LoadedPack, loadPack } from './pack-loader.js';
+import { latentPreview, rgbToRgba } from './preview.js';
 import type {
-  Backend,
   Capabilities,
   EngineApi,
   EngineProgress,
   GenerateRequest,
   GenerateResult,
-  LoadedPack,
+  LoadEvent,
+  LoadedPackSummary,
   LoadOptions,
   ModelCallTiming,
   PackSource,
 } from './types.js';
 
-export class EngineBusyError extends Error {
-  override name = 'EngineBusyError';
-  constructor() {
-    super('A generation is already running. Wait for it to finish or cancel it first.');
-  }
-}
+export { EngineBusyError, NoPackLoadedError } from './errors.js';
 
-export class NoPackLoadedError extends Error {
-  override name = 'NoPackLoadedError';
-  constructor() {
-    super('No model pack is loaded. Load a pack before generating.');
-  }
+const FPS = 8;
+
+export interface EngineOptions {
+  /** Persistent store for downloaded pack files (OPFS in the worker). Without it, URL packs are read directly. */
+  store?: BlobStore;
+  /** How a pack source becomes a reader (Node passes a folder reader). */
+  readerFor?: (source: PackSource) => PackReader;
+  /** Capabilities of this environment; defaults to probing navigator.gpu. */
+  probe?: () => Promise<Capabilities>;
 }
 
 /**
- * The engine: owns the onnxruntime sessions of one pack and runs generations on them. It holds no
- * DOM state, so the same class runs in the Web Worker (exposed with comlink) and in Node.
+ * The engine: owns the onnxruntime sessions of one pack and runs generations on them. It holds no DOM
+ * state, so the same class runs in the Web Worker (exposed with comlink) and in Node.
  */
 export class Engine implements EngineApi {
-  private models: ModelSet | null = null;
-  private schedulers: Schedulers | null = null;
-  private backend: Backend = 'wasm';
+  private pack: LoadedPack | null = null;
+  private backend: LoadedPackSummary['backend'] = 'wasm';
   private running: AbortController | null = null;
+  private loading: AbortController | null = null;
 
   constructor(
     private readonly ort: OrtModule,
-    private readonly readerFor: (source: PackSource) => PackReader = (source) => urlPackReader(source.baseUrl),
+    private readonly options: EngineOptions = {},
   ) {}
 
   async probe(): Promise<Capabilities> {
-    const isolated = typeof crossOriginIsolated === 'boolean' ? crossOriginIsolated : true;
-    const caps: Capabilities = {
-      webgpu: { available: false },
-      wasm: {
-        threads: isolated ? Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1)) : 1,
-        crossOriginIsolated: isolated,
-      },
-    };
-    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-    if (!gpu) {
-      caps.webgpu.reason = 'This browser does not expose WebGPU (navigator.gpu is missing).';
-      return caps;
-    }
-    const adapter = await gpu.requestAdapter().catch(() => null);
-    if (!adapter) {
-      caps.webgpu.reason = 'WebGPU is present but no GPU adapter is available (blocklisted or disabled GPU).';
-      return caps;
-    }
-    caps.webgpu = {
-      available: true,
-      shaderF16: adapter.features.has('shader-f16'),
-      adapter: [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || 'unknown',
-      maxBufferSize: adapter.limits.maxBufferSize,
-    };
-    return caps;
+    if (this.options.probe) return this.options.probe();
+    return probeEnvironment();
   }
 
-  async load(source: PackSource, options: LoadOptions): Promise<LoadedPack> {
-    if (this.running) throw new EngineBusyError();
+  async load(source: PackSource, options: LoadOptions = {}, onProgress?: (event: LoadEvent) => void): Promise<LoadedPackSummary> {
+    if (this.running || this.loading) throw new EngineBusyError();
     const started = performance.now();
-    await this.unload();
-    const reader = this.readerFor(source);
-    const { bytes, schedulers } = await readPack(reader);
-    this.models = await createModelSet(this.ort, bytes, { executionProviders: [options.backend] });
-    this.schedulers = schedulers;
-    this.backend = options.backend;
-    return {
-      location: reader.location,
-      backend: options.backend,
-      hasImageModel: !!this.models.image,
-      loadMs: performance.now() - started,
-    };
+    const controller = new AbortController();
+    this.loading = controller;
+    try {
+      await this.unload();
+      const reader = this.readerFor(source);
+      const caps = await this.probe();
+      // The precision decides the backend, so peek at the manifest first (cheap) when there is one.
+      const precision = await manifestPrecision(reader);
+      const choice = chooseBackend(options.backend ?? 'auto', caps, precision);
+      const common = {
+        ort: this.ort,
+        signal: controller.signal,
+        ...(onProgress ? { onProgress } : {}),
+        ...(this.options.store && source.kind === 'url' ? { store: this.options.store, downloadBase: reader.location } : {}),
+      };
+      let backend = choice.backend;
+      let reason = choice.reason;
+      try {
+        this.pack = await loadPack(reader, { ...common, backend });
+      } catch (error) {
+        if (backend !== 'webgpu' || !isSessionCreationFailure(error)) throw error;
+        // A graph the WebGPU EP cannot compile still runs on WASM: say so instead of failing.
+        backend = 'wasm';
+        reason = `Running on WASM because WebGPU could not load this pack: ${(error as Error).message}`;
+        this.pack = await loadPack(reader, { ...common, backend });
+      }
+      this.backend = backend;
+      return { pack: this.pack.info, backend, backendReason: reason, loadMs: performance.now() - started };
+    } finally {
+      this.loading = null;
+    }
   }
 
   async generate(request: GenerateRequest, onProgress?: (event: EngineProgress) => void): Promise<GenerateResult> {
-    if (this.running) throw new EngineBusyError();
-    const models = this.models;
-    const schedulers = this.schedulers;
-    if (!models || !schedulers) throw new NoPackLoadedError();
+    if (this.running || this.loading) throw new EngineBusyError();
+    const pack = this.pack;
+    if (!pack) throw new NoPackLoadedError();
+    const { info } = pack;
+    const warnings: string[] = [];
+    const warn = (message: string) => {
+      warnings.push(message);
+      onProgress?.({ type: 'warning', message });
+    };
+
+    const frames = request.frames ?? info.frames.default;
+    const width = request.width ?? info.nativeResolution.width;
+    const height = request.height ?? info.nativeResolution.height;
+    validateShape(frames, width, height, info.frames.max);
+    const tokenIds = request.tokenIds ?? this.tokenize(request, pack, warn);
+    const settings: SamplerSettings = withDefaults({
+      ...(info.defaults.steps !== undefined ? { steps: info.defaults.steps } : {}),
+      ...(info.defaults.guidanceScale !== undefined ? { guidanceScale: info.defaults.guidanceScale } : {}),
+      ...(info.defaults.sampler !== undefined ? { variant: info.defaults.sampler } : {}),
+      ...request.settings,
+    });
+    if (settings.variant !== 'ddim' && settings.variant !== 'v-zigzag' && !info.hasImageModel) {
+      throw new InvalidSettingsError(
+        'variant',
+        `The sampler "${settings.variant}" needs an image model, and this pack has none. Choose DDIM or VDM zigzag.`,
+      );
+    }
+
     const controller = new AbortController();
     this.running = controller;
     const calls: ModelCallTiming[] = [];
+    const previewEvery = request.previewEvery ?? 1;
     const started = performance.now();
     try {
-      const result = await generateVideo(models, schedulers, {
-        ...request,
+      const result = await generateVideo(pack.models, pack.schedulers, {
+        tokenIds,
+        settings,
+        latentShape: [1, info.latentChannels, frames, height / 8, width / 8],
+        seed: request.seed,
+        ...(request.initLatents ? { initLatents: request.initLatents } : {}),
+        vaeScalingFactor: info.vaeScalingFactor,
+        cfgMode: request.cfgMode ?? 'batched',
+        decodeChunk: request.decodeChunk ?? 1,
         signal: controller.signal,
         onEvent: (event) => {
           if (event.type === 'model-call-end')
             calls.push({ model: event.model, label: event.label, step: event.step, ms: event.durationMs });
           if (!onProgress) return;
-          if (event.type === 'step-end') {
-            const { latents: _latents, ...rest } = event;
-            onProgress(rest);
-          } else {
+          if (event.type !== 'step-end') {
             onProgress(event);
+            return;
+          }
+          onProgress({ type: 'step-end', step: event.step, steps: event.steps, timestep: event.timestep });
+          if (info.preview && previewEvery > 0 && (event.step % previewEvery === 0 || event.step === event.steps - 1)) {
+            onProgress({ type: 'preview', step: event.step, frames: latentPreview(event.latents, info.preview, FPS) });
           }
         },
       });
       if (controller.signal.aborted) throw new SamplingCancelledError();
+      const callMs = calls.reduce((n, c) => n + c.ms, 0);
+      const { count } = result.frameShape;
       return {
+        frames: { width, height, count, fps: FPS, rgba: rgbToRgba(result.frames, count * width * height) },
         latents: result.latents.data,
         latentShape: [...result.latents.shape],
-        frames: result.frames,
-        frameShape: result.frameShape,
         modelCalls: result.plan.modelCalls,
-        timings: { totalMs: performance.now() - started, calls },
+        settings: result.plan.settings,
+        seed: request.seed,
         backend: this.backend,
+        warnings,
+        timings: {
+          totalMs: performance.now() - started,
+          textEncoderMs: result.timings.textEncoderMs,
+          decodeMs: result.timings.decodeMs,
+          outsideCallsMs: Math.max(0, result.timings.samplingMs - callMs),
+          calls,
+        },
       };
     } finally {
       this.running = null;
@@ -132,12 +177,95 @@ export class Engine implements EngineApi {
 
   cancel(): void {
     this.running?.abort();
+    this.loading?.abort();
   }
 
   async unload(): Promise<void> {
-    const models = this.models;
-    this.models = null;
-    this.schedulers = null;
-    await models?.release();
+    const pack = this.pack;
+    this.pack = null;
+    await pack?.models.release();
   }
+
+  private readerFor(source: PackSource): PackReader {
+    if (this.options.readerFor) return this.options.readerFor(source);
+    return source.kind === 'url' ? urlPackReader(source.baseUrl) : filesPackReader(source.files);
+  }
+
+  private tokenize(request: GenerateRequest, pack: LoadedPack, warn: (m: string) => void): { uncond: number[]; cond: number[] } {
+    const prompt = request.prompt.trim();
+    if (prompt.length === 0) throw new InvalidSettingsError('prompt', 'Type a prompt describing the video you want.');
+    if (!pack.tokenizer) {
+      throw new InvalidSettingsError(
+        'prompt',
+        'This pack has no tokenizer (tokenizer/tokenizer.json), so it cannot read prompts.',
+      );
+    }
+    const cond = pack.tokenizer.encodeForModel(prompt);
+    const uncond = pack.tokenizer.encodeForModel(request.negativePrompt?.trim() ?? '');
+    if (cond.warning) warn(cond.warning);
+    if (uncond.warning) warn(`Negative prompt: ${uncond.warning}`);
+    return { uncond: uncond.ids, cond: cond.ids };
+  }
+}
+
+function validateShape(frames: number, width: number, height: number, maxFrames: number): void {
+  if (!Number.isInteger(frames) || frames < 1 || frames > maxFrames) {
+    throw new InvalidSettingsError(
+      'frames',
+      `Frames must be a whole number from 1 to ${maxFrames} for this pack (got ${frames}).`,
+    );
+  }
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 8 || v > 2048 || v % 8 !== 0) {
+      throw new InvalidSettingsError(name, `The ${name} must be a multiple of 8 from 8 to 2048 pixels (got ${v}).`);
+    }
+  }
+}
+
+async function manifestPrecision(reader: PackReader): Promise<'fp32' | 'fp16'> {
+  try {
+    if (!(await reader.exists('manifest.json'))) return 'fp32';
+    const json = JSON.parse(new TextDecoder().decode(await reader.read('manifest.json'))) as { precision?: unknown };
+    return json.precision === 'fp16' ? 'fp16' : 'fp32';
+  } catch {
+    return 'fp32'; // loadPack reports a broken manifest with the details
+  }
+}
+
+function isSessionCreationFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ModelSignatureError' && /could not load the model/.test(error.message);
+}
+
+/** What this environment offers: WebGPU (adapter, shader-f16, software or not) and WASM threads. */
+export async function probeEnvironment(): Promise<Capabilities> {
+  const isolated = typeof crossOriginIsolated === 'boolean' ? crossOriginIsolated : true;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const caps: Capabilities = {
+    webgpu: { available: false },
+    wasm: { threads: isolated ? Math.max(1, Math.min(4, cores)) : 1, crossOriginIsolated: isolated },
+  };
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) {
+    caps.webgpu.reason = 'this browser does not expose WebGPU (navigator.gpu is missing).';
+    return caps;
+  }
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) {
+    caps.webgpu.reason = 'no GPU adapter is available (the GPU is blocklisted or disabled).';
+    return caps;
+  }
+  const info = adapter.info;
+  caps.webgpu = {
+    available: true,
+    shaderF16: adapter.features.has('shader-f16'),
+    fallbackAdapter:
+      (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+      info.architecture === 'swiftshader',
+    adapter: [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unknown adapter',
+    maxBufferSize: adapter.limits.maxBufferSize,
+  };
+  return caps;
 }

@@ -1,38 +1,103 @@
 import type { SamplerEvent } from '../core/sampler/events.js';
+import type { CfgMode } from '../core/sampler/models.js';
 import type { SamplerPlan } from '../core/sampler/plan.js';
-import type { TextToVideoRequest } from '../pipeline/text-to-video.js';
+import type { SamplerSettings } from '../core/sampler/settings.js';
+import type { SamplerVariant } from '../core/sampler/variants.js';
+import type { LoadProgress } from './pack-loader.js';
 
 /** Which onnxruntime execution provider runs the models. */
 export type Backend = 'webgpu' | 'wasm';
 
 export interface Capabilities {
-  webgpu: { available: boolean; reason?: string; shaderF16?: boolean; adapter?: string; maxBufferSize?: number };
+  webgpu: {
+    available: boolean;
+    reason?: string;
+    shaderF16?: boolean;
+    /** A software adapter (SwiftShader): works, but far slower than WASM. */
+    fallbackAdapter?: boolean;
+    adapter?: string;
+    maxBufferSize?: number;
+  };
   wasm: { threads: number; crossOriginIsolated: boolean };
 }
 
-export interface PackSource {
-  /** URL prefix of a diffusers-ONNX folder served by the app (or a local server). */
-  baseUrl: string;
-}
+/** Where a pack comes from. */
+export type PackSource =
+  /** A pack (with manifest.json) or a diffusers-ONNX folder served under this URL prefix. */
+  | { kind: 'url'; baseUrl: string }
+  /** Files the user picked or dropped (a folder: each File's webkitRelativePath, or name, gives its path). */
+  | { kind: 'files'; files: File[] };
 
 export interface LoadOptions {
-  backend: Backend;
+  /** 'auto' picks WebGPU on a hardware adapter that can run the pack, else WASM, and says why. */
+  backend?: Backend | 'auto';
 }
 
-export interface LoadedPack {
-  location: string;
-  backend: Backend;
+export interface PackInfo {
+  id: string;
+  name: string;
+  description: string;
+  /** Whether every file was checked against the manifest's sha256. */
+  verified: boolean;
+  precision: 'fp32' | 'fp16';
+  nativeResolution: { width: number; height: number };
+  frames: { default: number; max: number };
+  latentChannels: number;
+  vaeScalingFactor: number;
   hasImageModel: boolean;
+  hasTokenizer: boolean;
+  preview: { latentToRgb: number[][]; bias: number[] } | null;
+  defaults: { steps?: number; guidanceScale?: number; sampler?: SamplerVariant };
+  suggestedPrompts: string[];
+  totalBytes: number;
+}
+
+export interface LoadedPackSummary {
+  pack: PackInfo;
+  backend: Backend;
+  /** Why this backend runs (shown to the user). */
+  backendReason: string;
   loadMs: number;
 }
 
 /** A generation request as it crosses the worker boundary (structured-clonable). */
-export type GenerateRequest = Omit<TextToVideoRequest, 'signal' | 'onEvent'>;
+export interface GenerateRequest {
+  prompt: string;
+  negativePrompt?: string;
+  seed: number;
+  frames?: number;
+  width?: number;
+  height?: number;
+  settings?: Partial<SamplerSettings>;
+  cfgMode?: CfgMode;
+  /** Frames per VAE call (memory bound). Default 1, like the official enable_vae_slicing. */
+  decodeChunk?: number;
+  /** Send a latent preview every this many steps (0 = never). Default 1. */
+  previewEvery?: number;
+  /** Bypass the tokenizer (parity cases give token ids). */
+  tokenIds?: { uncond: number[]; cond: number[] };
+  /** Use these initial latents instead of the seed's draw. */
+  initLatents?: Float32Array;
+}
 
-/** Sampler progress as it crosses the boundary: everything but the live latents buffer. */
+export interface VideoFrames {
+  width: number;
+  height: number;
+  count: number;
+  fps: number;
+  /** RGBA, frame after frame (ready for ImageData / VideoFrame). */
+  rgba: Uint8Array;
+}
+
+/** Progress across the boundary: sampler events without the live latents, plus previews and warnings. */
 export type EngineProgress =
   | Exclude<SamplerEvent, { type: 'step-end' }>
-  | { type: 'step-end'; step: number; steps: number; timestep: number };
+  | { type: 'step-end'; step: number; steps: number; timestep: number }
+  | { type: 'preview'; step: number; frames: VideoFrames }
+  | { type: 'warning'; message: string }
+  | { type: 'decode'; frame: number; frames: number };
+
+export type LoadEvent = LoadProgress;
 
 export interface ModelCallTiming {
   model: 'image' | 'video';
@@ -42,23 +107,31 @@ export interface ModelCallTiming {
 }
 
 export interface GenerateResult {
+  frames: VideoFrames;
   /** Final latents [B, C, F, h, w], before 1/scaling factor. */
   latents: Float32Array;
   latentShape: number[];
-  /** RGB frames [F, H, W, 3]. */
-  frames: Uint8Array;
-  frameShape: { count: number; height: number; width: number };
   modelCalls: SamplerPlan['modelCalls'];
-  timings: { totalMs: number; calls: ModelCallTiming[] };
+  settings: SamplerSettings;
+  seed: number;
   backend: Backend;
+  warnings: string[];
+  timings: {
+    totalMs: number;
+    textEncoderMs: number;
+    decodeMs: number;
+    /** Sampling time not spent inside model calls: scheduler arithmetic, layout changes, CPU↔GPU copies. */
+    outsideCallsMs: number;
+    calls: ModelCallTiming[];
+  };
 }
 
 /** The engine's typed API: the same object in a Worker (through comlink) and in Node. */
 export interface EngineApi {
   probe(): Promise<Capabilities>;
-  load(source: PackSource, options: LoadOptions): Promise<LoadedPack>;
+  load(source: PackSource, options?: LoadOptions, onProgress?: (event: LoadEvent) => void): Promise<LoadedPackSummary>;
   generate(request: GenerateRequest, onProgress?: (event: EngineProgress) => void): Promise<GenerateResult>;
-  /** Cancel the running generation; it rejects with SamplingCancelledError and the engine stays ready. */
+  /** Cancel the running generation or download; it rejects with a named error and the engine stays ready. */
   cancel(): void;
   unload(): Promise<void>;
 }

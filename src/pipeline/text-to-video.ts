@@ -1,4 +1,5 @@
 import { imagesToPixels, latentsForDecoding } from '../core/decode.js';
+import { SamplingCancelledError } from '../core/errors.js';
 import { TorchGenerator } from '../core/rng/torch-generator.js';
 import type { SamplerEventListener } from '../core/sampler/events.js';
 import type { CfgMode } from '../core/sampler/models.js';
@@ -30,6 +31,7 @@ export interface TextToVideoRequest {
 
 export interface TextToVideoResult {
   plan: SamplerPlan;
+  timings: { textEncoderMs: number; samplingMs: number; decodeMs: number };
   /** Final latents [B, C, F, h, w], before 1/scaling factor. */
   latents: Tensor;
   /** RGB frames [B·F, H, W, 3]. */
@@ -58,7 +60,9 @@ export async function generateVideo(
 
   const [batch] = request.latentShape;
   const rows = plan.cfg ? [request.tokenIds.uncond, request.tokenIds.cond] : [request.tokenIds.cond];
+  const t0 = performance.now();
   const embeds = await models.textEncoder.encode(rows);
+  const textEncoderMs = performance.now() - t0;
   const [uncondRow, condRow] = plan.cfg ? (splitBatch(embeds, 2) as [Tensor, Tensor]) : [embeds, embeds];
   const repeatRows = (row: Tensor): Tensor => {
     const out = new Float32Array(row.data.length * batch);
@@ -88,7 +92,17 @@ export async function generateVideo(
     ...(request.onEvent ? { onEvent: request.onEvent } : {}),
   });
 
+  const t1 = performance.now();
+  const samplingMs = t1 - t0 - textEncoderMs;
+  if (request.signal?.aborted) throw new SamplingCancelledError();
   const decoded = await models.vae.decode(latentsForDecoding(latents, request.vaeScalingFactor), request.decodeChunk ?? 1);
   const [frameCount, , height, width] = decoded.shape as [number, number, number, number];
-  return { plan, latents, frames: imagesToPixels(decoded, 3), frameShape: { count: frameCount, height, width } };
+  const frames = imagesToPixels(decoded, 3);
+  return {
+    plan,
+    timings: { textEncoderMs, samplingMs, decodeMs: performance.now() - t1 },
+    latents,
+    frames,
+    frameShape: { count: frameCount, height, width },
+  };
 }

@@ -3,6 +3,7 @@ import { OnnxTextEncoder } from './onnx-text-encoder.js';
 import { OnnxUnet } from './onnx-unet.js';
 import { OnnxVaeDecoder } from './onnx-vae-decoder.js';
 import type { OrtModule, OrtSession } from './ort.js';
+import type { ExternalDataOption } from './pack/external-data.js';
 
 /** The ONNX parts of a pack, as bytes (diffusers-ONNX folder names in comments). */
 export interface ModelBytes {
@@ -10,7 +11,11 @@ export interface ModelBytes {
   imageUnet?: Uint8Array; // unet/model.onnx (the IDM)
   videoUnet: Uint8Array; // motion_unet/model.onnx (the VDM)
   vaeDecoder: Uint8Array; // vae_decoder/model.onnx
+  /** External-data files of the parts over 2 GB (model.onnx_data, weights.pb), as onnxruntime takes them. */
+  externalData?: Partial<Record<ModelPart, ExternalDataOption>>;
 }
+
+export type ModelPart = 'textEncoder' | 'imageUnet' | 'videoUnet' | 'vaeDecoder';
 
 export interface ModelSet {
   textEncoder: OnnxTextEncoder;
@@ -22,17 +27,22 @@ export interface ModelSet {
 
 export interface ModelSetOptions {
   executionProviders?: string[];
+  /** Per-session progress, e.g. to tell the UI which part is being compiled. */
+  onPart?: (part: ModelPart) => void;
   /** VDM text convention when the manifest states it; otherwise read from the graph. */
   videoTextPerFrame?: boolean;
 }
 
 export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options: ModelSetOptions = {}): Promise<ModelSet> {
   const sessions: OrtSession[] = [];
-  const open = async (part: string, data: Uint8Array): Promise<OrtSession> => {
+  const open = async (part: string, data: Uint8Array, key: ModelPart): Promise<OrtSession> => {
+    options.onPart?.(key);
+    const externalData = bytes.externalData?.[key];
     try {
       const s = await ort.InferenceSession.create(data, {
         executionProviders: options.executionProviders ?? ['wasm'],
         graphOptimizationLevel: 'all',
+        ...(externalData && externalData.length > 0 ? { externalData } : {}),
       });
       sessions.push(s);
       return s;
@@ -41,16 +51,18 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
     }
   };
   try {
-    const textEncoder = new OnnxTextEncoder(ort, await open('text_encoder', bytes.textEncoder));
-    const image = bytes.imageUnet ? new OnnxUnet(ort, await open('unet', bytes.imageUnet), 'image', 'unet') : undefined;
+    const textEncoder = new OnnxTextEncoder(ort, await open('text_encoder', bytes.textEncoder, 'textEncoder'));
+    const image = bytes.imageUnet
+      ? new OnnxUnet(ort, await open('unet', bytes.imageUnet, 'imageUnet'), 'image', 'unet')
+      : undefined;
     const video = new OnnxUnet(
       ort,
-      await open('motion_unet', bytes.videoUnet),
+      await open('motion_unet', bytes.videoUnet, 'videoUnet'),
       'video',
       'motion_unet',
       options.videoTextPerFrame,
     );
-    const vae = new OnnxVaeDecoder(ort, await open('vae_decoder', bytes.vaeDecoder));
+    const vae = new OnnxVaeDecoder(ort, await open('vae_decoder', bytes.vaeDecoder, 'vaeDecoder'));
     return {
       textEncoder,
       ...(image ? { image } : {}),

@@ -1,0 +1,201 @@
+import { parseSchedulerConfig } from '../core/scheduler/config.js';
+import type { Schedulers } from '../pipeline/text-to-video.js';
+import type { BlobStore } from '../runtime/download/blob-store.js';
+import { type DownloadSetProgress, downloadFiles } from '../runtime/download/download-set.js';
+import { IntegrityError } from '../runtime/download/errors.js';
+import { sha256Hex } from '../runtime/download/sha256.js';
+import { createModelSet, type ModelBytes, type ModelPart, type ModelSet } from '../runtime/model-set.js';
+import type { OrtModule } from '../runtime/ort.js';
+import { type ExternalDataOption, externalDataOption } from '../runtime/pack/external-data.js';
+import { MANIFEST_FILE, type OnnxComponent, type PackManifest, parsePackManifest } from '../runtime/pack/manifest.js';
+import { type PackReader, readPack } from '../runtime/pack-reader.js';
+import { PackTokenizer } from '../runtime/tokenizer.js';
+import type { Backend, PackInfo } from './types.js';
+
+/** What loading reports, in order: reading the manifest, fetching files, compiling each part. */
+export type LoadProgress =
+  | { phase: 'manifest' }
+  | ({ phase: 'download' } & DownloadSetProgress)
+  | { phase: 'verify'; file: string }
+  | { phase: 'compile'; part: ModelPart };
+
+export interface LoadedPack {
+  info: PackInfo;
+  manifest: PackManifest | null;
+  models: ModelSet;
+  tokenizer: PackTokenizer | null;
+  schedulers: Schedulers;
+}
+
+export interface LoadPackOptions {
+  ort: OrtModule;
+  backend: Backend;
+  /** Where downloaded files are kept (OPFS in the browser). Without one, files are read straight from the reader. */
+  store?: BlobStore;
+  /** URL prefix to download from when `store` is set (the reader's location for URL packs). */
+  downloadBase?: string;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/**
+ * SD's approximate latent → RGB map (rows: R, G, B over the 4 latent channels), used for previews when a
+ * 4-channel pack does not fit its own.
+ */
+const SD_LATENT_TO_RGB = {
+  latentToRgb: [
+    [0.298, 0.187, -0.158, -0.184],
+    [0.207, 0.286, 0.189, -0.271],
+    [0.208, 0.173, 0.264, -0.473],
+  ],
+  bias: [0.5, 0.5, 0.5],
+};
+
+/**
+ * Load a pack: its manifest (when it has one; a plain diffusers-ONNX folder still loads, unverified), every
+ * file verified against the manifest's size and sha256 before onnxruntime sees it, the tokenizer, the
+ * scheduler configs, and the sessions on the chosen backend.
+ */
+export async function loadPack(reader: PackReader, options: LoadPackOptions): Promise<LoadedPack> {
+  options.onProgress?.({ phase: 'manifest' });
+  const manifest = (await reader.exists(MANIFEST_FILE))
+    ? parsePackManifest(
+        JSON.parse(new TextDecoder().decode(await reader.read(MANIFEST_FILE))),
+        `${reader.location}${MANIFEST_FILE}`,
+      )
+    : null;
+  if (!manifest) return loadPlainFolder(reader, options);
+
+  const read = await verifiedReader(reader, manifest, options);
+  const part = async (c: OnnxComponent): Promise<{ model: Uint8Array; externalData: ExternalDataOption }> => ({
+    model: await read(c.model),
+    externalData: await externalDataOption(
+      c.externalData.map((p) => ({ packPath: p, location: p.slice(p.lastIndexOf('/') + 1) })),
+      read,
+    ),
+  });
+  const c = manifest.components;
+  const [textEncoder, videoUnet, vaeDecoder] = [await part(c.textEncoder), await part(c.videoUnet), await part(c.vaeDecoder)];
+  const imageUnet = c.imageUnet ? await part(c.imageUnet) : undefined;
+  const bytes: ModelBytes = {
+    textEncoder: textEncoder.model,
+    videoUnet: videoUnet.model,
+    vaeDecoder: vaeDecoder.model,
+    ...(imageUnet ? { imageUnet: imageUnet.model } : {}),
+    externalData: {
+      textEncoder: textEncoder.externalData,
+      videoUnet: videoUnet.externalData,
+      vaeDecoder: vaeDecoder.externalData,
+      ...(imageUnet ? { imageUnet: imageUnet.externalData } : {}),
+    },
+  };
+  const json = async (path: string): Promise<unknown> => JSON.parse(new TextDecoder().decode(await read(path)));
+  const tokenizer = PackTokenizer.fromJson(await json(c.tokenizer.json), {
+    ...(c.tokenizer.config ? { config: await json(c.tokenizer.config) } : {}),
+    spec: manifest.tokenizer,
+    source: `${manifest.id}/${c.tokenizer.json}`,
+  });
+  const schedulers: Schedulers = {
+    config: parseSchedulerConfig(await json(c.scheduler.config)),
+    ...(c.scheduler.inverseConfig ? { inverseConfig: parseSchedulerConfig(await json(c.scheduler.inverseConfig)) } : {}),
+  };
+  const models = await createModelSet(options.ort, bytes, {
+    executionProviders: [options.backend],
+    videoTextPerFrame: manifest.videoTextEmbeddings === 'per-frame',
+    onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
+  });
+  const info: PackInfo = {
+    id: manifest.id,
+    name: manifest.name,
+    description: manifest.description,
+    verified: true,
+    precision: manifest.precision,
+    nativeResolution: manifest.nativeResolution,
+    frames: manifest.frames,
+    latentChannels: manifest.latentChannels,
+    vaeScalingFactor: manifest.vaeScalingFactor,
+    hasImageModel: !!models.image,
+    hasTokenizer: true,
+    preview: manifest.preview ?? (manifest.latentChannels === 4 ? SD_LATENT_TO_RGB : null),
+    defaults: manifest.defaults ?? {},
+    suggestedPrompts: manifest.suggestedPrompts ?? [],
+    totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
+  };
+  return { info, manifest, models, tokenizer, schedulers };
+}
+
+/** Files verified against the manifest: downloaded into the store (resumable, hashed) or read and hashed. */
+async function verifiedReader(
+  reader: PackReader,
+  manifest: PackManifest,
+  options: LoadPackOptions,
+): Promise<(path: string) => Promise<Uint8Array>> {
+  const entries = new Map(manifest.files.map((f) => [f.path, f]));
+  const { store, downloadBase } = options;
+  if (store && downloadBase) {
+    const base = downloadBase.endsWith('/') ? downloadBase : `${downloadBase}/`;
+    const key = (path: string) => `${manifest.id}/${path}`;
+    await downloadFiles(
+      manifest.files.map((f) => ({ url: new URL(f.path, base).href, key: key(f.path), size: f.size, sha256: f.sha256 })),
+      {
+        store,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (p) => options.onProgress?.({ phase: 'download', ...p }),
+      },
+    );
+    return (path) => store.readAll(key(path));
+  }
+  return async (path) => {
+    const entry = entries.get(path);
+    const bytes = await reader.read(path);
+    if (entry) {
+      options.onProgress?.({ phase: 'verify', file: path });
+      const actual = await sha256Hex(bytes as Uint8Array<ArrayBuffer>);
+      if (bytes.byteLength !== entry.size || actual !== entry.sha256) {
+        throw new IntegrityError(
+          path,
+          `${reader.location}${path}`,
+          { size: entry.size, sha256: entry.sha256 },
+          { size: bytes.byteLength, sha256: actual },
+          `${reader.location}${path} does not match the pack's manifest (expected ${entry.size} bytes with sha256 ${entry.sha256}, ` +
+            `got ${bytes.byteLength} bytes with sha256 ${actual}). The file is damaged or from another version of the pack; copy it again.`,
+        );
+      }
+    }
+    return bytes;
+  };
+}
+
+/** A diffusers-ONNX folder without manifest (e.g. the parity fixture): loads, but nothing can be verified. */
+async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Promise<LoadedPack> {
+  const { bytes, schedulers } = await readPack(reader);
+  const models = await createModelSet(options.ort, bytes, {
+    executionProviders: [options.backend],
+    onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
+  });
+  const tokenizerPath = 'tokenizer/tokenizer.json';
+  const tokenizer = (await reader.exists(tokenizerPath))
+    ? PackTokenizer.fromJson(JSON.parse(new TextDecoder().decode(await reader.read(tokenizerPath))), { source: tokenizerPath })
+    : null;
+  const latentChannels = 4;
+  const info: PackInfo = {
+    id: reader.location,
+    name: reader.location,
+    description: 'A diffusers-ONNX folder without manifest.json: files are not verified.',
+    verified: false,
+    precision: models.video.signature.dtype === 'float16' ? 'fp16' : 'fp32',
+    nativeResolution: { width: 512, height: 512 },
+    frames: { default: 16, max: 32 },
+    latentChannels,
+    vaeScalingFactor: 0.18215,
+    hasImageModel: !!models.image,
+    hasTokenizer: tokenizer !== null,
+    preview: SD_LATENT_TO_RGB,
+    defaults: {},
+    suggestedPrompts: [],
+    totalBytes: 0,
+  };
+  return { info, manifest: null, models, tokenizer, schedulers };
+}
