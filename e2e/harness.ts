@@ -76,7 +76,7 @@ const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/u
  * networking (the sandbox has no internet) and --enable-unsafe-webgpu, the one flag that gives the
  * SwiftShader WebGPU adapter on a machine without a GPU.
  */
-export async function launchBrowser(options: { fixturesDir?: string } = {}): Promise<BrowserSession> {
+export async function launchBrowser(options: { fixturesDir?: string; webgpu?: boolean } = {}): Promise<BrowserSession> {
   const executablePath = CHROMIUM_CANDIDATES.find((p) => existsSync(p));
   if (!executablePath) throw new Error('No Chromium found: run `node scripts/ensure-chromium.mjs` (npm run test:e2e does).');
   const userDataDir = mkdtempSync(join(tmpdir(), 'ivmix-e2e-'));
@@ -90,7 +90,8 @@ export async function launchBrowser(options: { fixturesDir?: string } = {}): Pro
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      '--enable-unsafe-webgpu',
+      // The one flag that exposes the SwiftShader WebGPU adapter; without it the page has no adapter at all.
+      ...(options.webgpu === false ? [] : ['--enable-unsafe-webgpu']),
     ],
   });
   const externalRequests: string[] = [];

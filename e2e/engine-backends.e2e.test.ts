@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dirPackReader } from '../src/cli/models-dir.js';
+import { Engine } from '../src/engine/engine.js';
+import type { GenerateRequest } from '../src/engine/types.js';
+import { frameDifference } from '../tests/helpers/fixtures.js';
+import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
+
+const PACK_URL = '/models/tinyworld-v1/';
+const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v1');
+/** Small enough for software WebGPU (SwiftShader), still a full generation: text encoder, IV-mixed, VAE. */
+const REQUEST: GenerateRequest = {
+  prompt: 'a yellow square moving up on a navy background',
+  seed: 11,
+  frames: 4,
+  settings: { variant: 'iv-iv', steps: 2 },
+  previewEvery: 0,
+};
+
+function rgbaToRgb(rgba: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0; i < rgba.length / 4; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = rgba[i * 4 + c] as number;
+  return out;
+}
+
+async function runInNode() {
+  ort.env.wasm.numThreads = 1;
+  const engine = new Engine(ort, {
+    readerFor: () => dirPackReader(`${PACK_DIR}/`),
+    probe: async () => ({ webgpu: { available: false, reason: 'Node' }, wasm: { threads: 1, crossOriginIsolated: true } }),
+  });
+  await engine.load({ kind: 'url', baseUrl: PACK_URL });
+  try {
+    return await engine.generate(REQUEST);
+  } finally {
+    await engine.unload();
+  }
+}
+
+async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm' | 'webgpu') {
+  const { page } = browser;
+  await page.goto(url);
+  await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+  return page.evaluate(
+    async ({ packUrl, request, backend }) => {
+      const { engine } = window.ivmix;
+      const loaded = await engine.load({ kind: 'url', baseUrl: packUrl }, { backend });
+      const result = await engine.generate(request);
+      return {
+        backend: loaded.backend,
+        reason: loaded.backendReason,
+        verified: loaded.pack.verified,
+        rgba: Array.from(result.frames.rgba),
+        latents: Array.from(result.latents),
+        calls: result.timings.calls.length,
+      };
+    },
+    { packUrl: PACK_URL, request: REQUEST, backend },
+  );
+}
+
+describe('a full generation of the bundled pack in the engine worker', () => {
+  let server: PreviewServer;
+  let node: Awaited<ReturnType<typeof runInNode>>;
+  beforeAll(async () => {
+    server = await startPreview();
+    node = await runInNode();
+  });
+  afterAll(() => server?.stop());
+
+  for (const backend of ['wasm', 'webgpu'] as const) {
+    it(`on ${backend} matches the Node run of the same request`, async () => {
+      const browser = await launchBrowser();
+      try {
+        const got = await runInBrowser(browser, server.url, backend);
+        expect(got.backend).toBe(backend);
+        expect(got.verified).toBe(true);
+        expect(got.calls).toBe(10);
+        const diff = frameDifference(rgbaToRgb(got.rgba), rgbaToRgb(node.frames.rgba));
+        // WASM runs the same kernels as Node; WebGPU's float32 kernels differ in the last bits.
+        expect(diff.maxLsb).toBeLessThanOrEqual(backend === 'wasm' ? 1 : 2);
+        expect(diff.fractionOff).toBeLessThanOrEqual(backend === 'wasm' ? 0.001 : 0.02);
+        expect(browser.gpuErrors).toEqual([]);
+        expect(browser.externalRequests).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    });
+  }
+
+  it('falls back to WASM with a message when the browser has no WebGPU', async () => {
+    const browser = await launchBrowser({ webgpu: false });
+    try {
+      const { page } = browser;
+      await page.goto(server.url);
+      const loaded = await page.evaluate(async (packUrl) => {
+        const caps = await window.ivmix.engine.probe();
+        const summary = await window.ivmix.engine.load({ kind: 'url', baseUrl: packUrl }, { backend: 'webgpu' });
+        return { available: caps.webgpu.available, backend: summary.backend, reason: summary.backendReason };
+      }, PACK_URL);
+      expect(loaded.available).toBe(false);
+      expect(loaded.backend).toBe('wasm');
+      expect(loaded.reason).toMatch(/WebGPU is unavailable/);
+      expect(browser.externalRequests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
