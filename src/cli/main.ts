@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { generateVideo } from '../pipeline/text-to-video.js';
@@ -10,9 +11,12 @@ import { readParityCase } from './parity-case.js';
 const USAGE = `Usage:
   npm run -s cli -- sample --models <dir> --case <case.json> --out <latents.f32> [--frames-out <frames.u8>] [--cfg batched|split]
 
+  npm run -s cli -- bench [--pack public/models/tinyworld-v1] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1]
+
   sample   Run one parity case end to end (text encoder → sampler → VAE) with onnxruntime-web's WASM
            backend and write the final latents (float32 LE, [B,C,F,h,w], before VAE scaling) and the
-           decoded frames (uint8, [F,H,W,3]).`;
+           decoded frames (uint8, [F,H,W,3]).
+  bench    Time whole generations (DDIM and IV-mixed) of a pack on this CPU and print a table.`;
 
 async function sampleCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -52,9 +56,37 @@ async function sampleCommand(argv: string[]): Promise<void> {
 
 class UsageError extends Error {}
 
+async function benchCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pack: { type: 'string', default: 'public/models/tinyworld-v1' },
+      frames: { type: 'string', default: '16' },
+      steps: { type: 'string', default: '25' },
+      threads: { type: 'string', default: '1,2' },
+      repeats: { type: 'string', default: '1' },
+      prompt: { type: 'string', default: 'a red circle moving left on a black background' },
+    },
+  });
+  const list = (s: string) => s.split(',').map((x) => Number(x.trim()));
+  const options = {
+    packDir: values.pack,
+    frames: Number(values.frames),
+    steps: list(values.steps),
+    threads: list(values.threads),
+    repeats: Number(values.repeats),
+    prompt: values.prompt,
+  };
+  const { runBench, benchTable } = await import('./bench.js');
+  process.stdout.write(`# bench: ${options.packDir}, ${options.frames} frames, ${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})\n`);
+  const rows = await runBench(options, (line) => process.stdout.write(`${line}\n`));
+  process.stdout.write(`\n${benchTable(rows, options)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'sample') return sampleCommand(rest);
+  if (command === 'bench') return benchCommand(rest);
   if (command === undefined || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
