@@ -56,16 +56,33 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
     ort.env.wasm.numThreads = threads;
     const engine = new Engine(ort, {
       readerFor: () => dirPackReader(o.packDir.endsWith('/') ? o.packDir : `${o.packDir}/`),
-      probe: async () => ({ webgpu: { available: false, reason: 'benchmark on CPU' }, wasm: { threads, crossOriginIsolated: true } }),
+      probe: async () => ({
+        webgpu: { available: false, reason: 'benchmark on CPU' },
+        wasm: { threads, crossOriginIsolated: true },
+      }),
     });
     await engine.load({ kind: 'url', baseUrl: o.packDir }, { backend: 'wasm' });
     for (const steps of o.steps) {
       for (const sampler of ['ddim', 'iv-iv'] as const) {
         const runs: GenerateResult[] = [];
         // One warm-up (first-run allocations), then the timed repeats.
-        await engine.generate({ prompt: o.prompt, seed: 1, frames: o.frames, settings: { variant: sampler, steps: 2 }, previewEvery: 0 });
+        await engine.generate({
+          prompt: o.prompt,
+          seed: 1,
+          frames: o.frames,
+          settings: { variant: sampler, steps: 2 },
+          previewEvery: 0,
+        });
         for (let r = 0; r < o.repeats; r++) {
-          runs.push(await engine.generate({ prompt: o.prompt, seed: r, frames: o.frames, settings: { variant: sampler, steps }, previewEvery: 0 }));
+          runs.push(
+            await engine.generate({
+              prompt: o.prompt,
+              seed: r,
+              frames: o.frames,
+              settings: { variant: sampler, steps },
+              previewEvery: 0,
+            }),
+          );
         }
         const row = summarize(sampler, steps, threads, runs);
         rows.push(row);

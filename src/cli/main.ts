@@ -78,7 +78,9 @@ async function benchCommand(argv: string[]): Promise<void> {
     prompt: values.prompt,
   };
   const { runBench, benchTable } = await import('./bench.js');
-  process.stdout.write(`# bench: ${options.packDir}, ${options.frames} frames, ${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})\n`);
+  process.stdout.write(
+    `# bench: ${options.packDir}, ${options.frames} frames, ${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})\n`,
+  );
   const rows = await runBench(options, (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(`\n${benchTable(rows, options)}\n`);
 }

@@ -4,7 +4,7 @@ import type { BlobStore } from '../runtime/download/blob-store.js';
 import { type DownloadSetProgress, downloadFiles } from '../runtime/download/download-set.js';
 import { IntegrityError } from '../runtime/download/errors.js';
 import { sha256Hex } from '../runtime/download/sha256.js';
-import { createModelSet, type ModelBytes, type ModelPart, type ModelSet } from '../runtime/model-set.js';
+import { createModelSet, type ModelBytes, type ModelPart, type ModelSet, type ModelSetOptions } from '../runtime/model-set.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { type ExternalDataOption, externalDataOption } from '../runtime/pack/external-data.js';
 import { MANIFEST_FILE, type OnnxComponent, type PackManifest, parsePackManifest } from '../runtime/pack/manifest.js';
@@ -25,6 +25,11 @@ export interface LoadedPack {
   models: ModelSet;
   tokenizer: PackTokenizer | null;
   schedulers: Schedulers;
+  /**
+   * New sessions of the same bytes with some symbolic dims pinned (WASM only: the bytes are kept for it;
+   * on WebGPU recompiling shaders would cost more than it saves, and the bytes are let go).
+   */
+  respecialize: ((freeDimensions: ModelSetOptions['freeDimensions']) => Promise<ModelSet>) | null;
 }
 
 export interface LoadPackOptions {
@@ -100,11 +105,12 @@ export async function loadPack(reader: PackReader, options: LoadPackOptions): Pr
     config: parseSchedulerConfig(await json(c.scheduler.config)),
     ...(c.scheduler.inverseConfig ? { inverseConfig: parseSchedulerConfig(await json(c.scheduler.inverseConfig)) } : {}),
   };
-  const models = await createModelSet(options.ort, bytes, {
+  const sessionOptions: ModelSetOptions = {
     executionProviders: [options.backend],
     videoTextPerFrame: manifest.videoTextEmbeddings === 'per-frame',
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
-  });
+  };
+  const models = await createModelSet(options.ort, bytes, sessionOptions);
   const info: PackInfo = {
     id: manifest.id,
     name: manifest.name,
@@ -122,7 +128,13 @@ export async function loadPack(reader: PackReader, options: LoadPackOptions): Pr
     suggestedPrompts: manifest.suggestedPrompts ?? [],
     totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
   };
-  return { info, manifest, models, tokenizer, schedulers };
+  return { info, manifest, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
+}
+
+function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptions: ModelSetOptions): LoadedPack['respecialize'] {
+  if (options.backend !== 'wasm') return null;
+  return (freeDimensions) =>
+    createModelSet(options.ort, bytes, { ...sessionOptions, ...(freeDimensions ? { freeDimensions } : {}) });
 }
 
 /** Files verified against the manifest: downloaded into the store (resumable, hashed) or read and hashed. */
@@ -171,10 +183,11 @@ async function verifiedReader(
 /** A diffusers-ONNX folder without manifest (e.g. the parity fixture): loads, but nothing can be verified. */
 async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Promise<LoadedPack> {
   const { bytes, schedulers } = await readPack(reader);
-  const models = await createModelSet(options.ort, bytes, {
+  const sessionOptions: ModelSetOptions = {
     executionProviders: [options.backend],
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
-  });
+  };
+  const models = await createModelSet(options.ort, bytes, sessionOptions);
   const tokenizerPath = 'tokenizer/tokenizer.json';
   const tokenizer = (await reader.exists(tokenizerPath))
     ? PackTokenizer.fromJson(JSON.parse(new TextDecoder().decode(await reader.read(tokenizerPath))), { source: tokenizerPath })
@@ -197,5 +210,5 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     suggestedPrompts: [],
     totalBytes: 0,
   };
-  return { info, manifest: null, models, tokenizer, schedulers };
+  return { info, manifest: null, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
 }

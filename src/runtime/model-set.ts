@@ -27,6 +27,8 @@ export interface ModelSet {
 
 export interface ModelSetOptions {
   executionProviders?: string[];
+  /** Symbolic dims pinned per part (see shape-specialization.ts). */
+  freeDimensions?: Partial<Record<ModelPart, Record<string, number>>>;
   /** Per-session progress, e.g. to tell the UI which part is being compiled. */
   onPart?: (part: ModelPart) => void;
   /** VDM text convention when the manifest states it; otherwise read from the graph. */
@@ -43,6 +45,7 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
         executionProviders: options.executionProviders ?? ['wasm'],
         graphOptimizationLevel: 'all',
         ...(externalData && externalData.length > 0 ? { externalData } : {}),
+        ...(options.freeDimensions?.[key] ? { freeDimensionOverrides: options.freeDimensions[key] } : {}),
       });
       sessions.push(s);
       return s;
