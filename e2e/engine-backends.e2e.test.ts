@@ -89,6 +89,53 @@ describe('a full generation of the bundled pack in the engine worker', () => {
     });
   }
 
+  it('recovers from a lost GPU device: the running call fails with a clear message, the pack is reloaded', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(server.url);
+      await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+      const outcome = await page.evaluate(async (packUrl) => {
+        const { engine } = window.ivmix;
+        const events: string[] = [];
+        const restarted = new Promise<void>((resolve) => {
+          engine.onLifecycle((e) => {
+            events.push(e.type);
+            if (e.type === 'restarted') resolve();
+          });
+        });
+        await engine.load({ kind: 'url', baseUrl: packUrl }, { backend: 'webgpu' });
+        const running = engine.generate({
+          prompt: 'a red circle moving left',
+          seed: 1,
+          frames: 2,
+          settings: { variant: 'ddim', steps: 20 },
+        });
+        await new Promise((r) => setTimeout(r, 500));
+        await engine.simulateDeviceLoss();
+        const failure = await running.then(
+          () => 'no error',
+          (e: Error) => `${e.name}: ${e.message}`,
+        );
+        await restarted;
+        // The new worker has the pack again: a small generation works without reloading the page.
+        const after = await engine.generate({
+          prompt: 'a red circle moving left',
+          seed: 1,
+          frames: 1,
+          settings: { variant: 'ddim', steps: 1 },
+        });
+        return { failure, events, frames: after.frames.count, backend: after.backend };
+      }, PACK_URL);
+      expect(outcome.failure).toMatch(/^GpuDeviceLostError: The GPU device was lost .*out of memory/);
+      expect(outcome.events).toEqual(['device-lost', 'restarted']);
+      expect(outcome.frames).toBe(1);
+      expect(outcome.backend).toBe('webgpu');
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('falls back to WASM with a message when the browser has no WebGPU', async () => {
     const browser = await launchBrowser({ webgpu: false });
     try {

@@ -6,18 +6,46 @@
  */
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
+import { DEVICE_LOST_MESSAGE } from '../src/engine/client.js';
 import { Engine } from '../src/engine/engine.js';
-import type { EngineApi, GenerateRequest, GenerateResult } from '../src/engine/types.js';
+import type { EngineApi, GenerateRequest, GenerateResult, LoadedPackSummary } from '../src/engine/types.js';
 import { OpfsStore } from '../src/runtime/download/opfs-store.js';
 
 // Threads need cross-origin isolation (the app's server sends COOP/COEP); without it ORT uses one.
 ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, self.navigator.hardwareConcurrency || 1) : 1;
 
+let watchedDevice: GPUDevice | null = null;
+
+/**
+ * A lost GPU device (out of memory, driver reset, tab in the background too long) cannot be revived inside
+ * onnxruntime; tell the page, which restarts this worker and reloads the pack from the cache.
+ */
+async function watchDevice(): Promise<void> {
+  const device = (await ort.env.webgpu.device) as GPUDevice;
+  if (device === watchedDevice) return;
+  watchedDevice = device;
+  void device.lost.then((info) =>
+    self.postMessage({ type: DEVICE_LOST_MESSAGE, reason: info.message || info.reason || 'unknown' }),
+  );
+}
+
 class WorkerEngine extends Engine {
+  override async load(...args: Parameters<EngineApi['load']>): Promise<LoadedPackSummary> {
+    const summary = await super.load(...args);
+    if (summary.backend === 'webgpu') await watchDevice();
+    return summary;
+  }
+
   override async generate(request: GenerateRequest, onProgress?: Parameters<EngineApi['generate']>[1]): Promise<GenerateResult> {
     const result = await super.generate(request, onProgress);
     // Hand the buffers over instead of copying them.
     return Comlink.transfer(result, [result.latents.buffer as ArrayBuffer, result.frames.rgba.buffer as ArrayBuffer]);
+  }
+
+  /** Diagnostics and tests: destroy the GPU device as a driver reset or an out-of-memory would. */
+  async simulateDeviceLoss(): Promise<void> {
+    if (!watchedDevice) throw new Error('No WebGPU device in use: load a pack on the WebGPU backend first.');
+    watchedDevice.destroy();
   }
 }
 
