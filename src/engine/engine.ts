@@ -8,6 +8,7 @@ import { freeDimensionOverrides, type GenerationShape, shapeKey } from '../runti
 import { chooseBackend } from './backend.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
 import { filesPackReader } from './files-reader.js';
+import { offlineCapableReader } from './offline-reader.js';
 import { type LoadedPack, loadPack } from './pack-loader.js';
 import { latentPreview, rgbToRgba } from './preview.js';
 import type {
@@ -217,7 +218,9 @@ export class Engine implements EngineApi {
 
   private readerFor(source: PackSource): PackReader {
     if (this.options.readerFor) return this.options.readerFor(source);
-    return source.kind === 'url' ? urlPackReader(source.baseUrl) : filesPackReader(source.files);
+    if (source.kind === 'files') return filesPackReader(source.files);
+    const reader = urlPackReader(source.baseUrl);
+    return this.options.store ? offlineCapableReader(reader, this.options.store) : reader;
   }
 
   private tokenize(request: GenerateRequest, pack: LoadedPack, warn: (m: string) => void): { uncond: number[]; cond: number[] } {

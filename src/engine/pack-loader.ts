@@ -17,6 +17,8 @@ export type LoadProgress =
   | { phase: 'manifest' }
   | ({ phase: 'download' } & DownloadSetProgress)
   | { phase: 'verify'; file: string }
+  /** What the downloader did about a problem: resumed, refetched a corrupt copy, reused the cache. */
+  | { phase: 'notice'; message: string }
   | { phase: 'compile'; part: ModelPart };
 
 export interface LoadedPack {
@@ -155,6 +157,7 @@ async function verifiedReader(
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (p) => options.onProgress?.({ phase: 'download', ...p }),
+        log: (message) => options.onProgress?.({ phase: 'notice', message }),
       },
     );
     return (path) => store.readAll(key(path));

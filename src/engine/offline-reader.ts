@@ -1,0 +1,50 @@
+import type { BlobStore } from '../runtime/download/blob-store.js';
+import { sha256Hex } from '../runtime/download/sha256.js';
+import { MANIFEST_FILE } from '../runtime/pack/manifest.js';
+import type { PackReader } from '../runtime/pack-reader.js';
+
+/**
+ * A URL pack reader that remembers each pack's manifest in the store, so that a pack downloaded once
+ * loads with the network cut: the manifest comes from the store, and the files (verified against it) too.
+ * Online, the server's manifest wins and refreshes the copy.
+ */
+export function offlineCapableReader(inner: PackReader, store: BlobStore): PackReader {
+  const keyOf = async () =>
+    `manifests/${await sha256Hex(new TextEncoder().encode(inner.location) as Uint8Array<ArrayBuffer>)}.json`;
+  const cached = async (): Promise<Uint8Array | null> => {
+    const key = await keyOf();
+    const stat = await store.stat(key);
+    return stat?.complete ? store.readAll(key) : null;
+  };
+  const remember = async (bytes: Uint8Array) => {
+    const key = await keyOf();
+    const writer = await store.openWriter(key, { offset: 0 });
+    await writer.write(bytes);
+    await writer.close();
+    await store.markComplete(key);
+  };
+  return {
+    location: inner.location,
+    async exists(path) {
+      if (path !== MANIFEST_FILE) return inner.exists(path);
+      try {
+        if (await inner.exists(path)) return true;
+      } catch {
+        // offline: fall through to the remembered copy
+      }
+      return (await cached()) !== null;
+    },
+    async read(path) {
+      if (path !== MANIFEST_FILE) return inner.read(path);
+      try {
+        const bytes = await inner.read(path);
+        await remember(bytes);
+        return bytes;
+      } catch (error) {
+        const copy = await cached();
+        if (copy) return copy;
+        throw error;
+      }
+    },
+  };
+}
