@@ -151,6 +151,7 @@ export class Engine implements EngineApi {
         cfgMode: request.cfgMode ?? 'batched',
         decodeChunk: request.decodeChunk ?? 1,
         signal: controller.signal,
+        yieldBetweenCalls: macrotask,
         onEvent: (event) => {
           if (event.type === 'model-call-end')
             calls.push({ model: event.model, label: event.label, step: event.step, ms: event.durationMs });
@@ -238,6 +239,18 @@ export class Engine implements EngineApi {
     if (uncond.warning) warn(`Negative prompt: ${uncond.warning}`);
     return { uncond: uncond.ids, cond: cond.ids };
   }
+}
+
+/** Resolve on a fresh macrotask, so queued messages (cancel) are handled between model calls. */
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function validateShape(frames: number, width: number, height: number, maxFrames: number): void {

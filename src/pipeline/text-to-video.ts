@@ -27,6 +27,7 @@ export interface TextToVideoRequest {
   decodeChunk?: number;
   signal?: AbortSignal;
   onEvent?: SamplerEventListener;
+  yieldBetweenCalls?: () => Promise<void>;
 }
 
 export interface TextToVideoResult {
@@ -90,6 +91,7 @@ export async function generateVideo(
     generator,
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onEvent ? { onEvent: request.onEvent } : {}),
+    ...(request.yieldBetweenCalls ? { yieldBetweenCalls: request.yieldBetweenCalls } : {}),
   });
 
   const t1 = performance.now();

@@ -21,6 +21,11 @@ export interface SampleOptions {
   onEvent?: SamplerEventListener;
   /** Clock for call timings (performance.now by default). */
   now?: () => number;
+  /**
+   * Awaited before every model call. A worker that only awaits WASM inference never returns to its event
+   * loop, so messages (a cancel) would wait for the end; the engine passes a macrotask yield here.
+   */
+  yieldBetweenCalls?: () => Promise<void>;
 }
 
 const f32 = Math.fround;
@@ -86,6 +91,7 @@ export async function sample(options: SampleOptions): Promise<Tensor> {
         totalCalls,
       };
       const predict = async (x: Tensor, embeds: Tensor): Promise<Tensor> => {
+        await options.yieldBetweenCalls?.();
         if (signal?.aborted) throw new SamplingCancelledError();
         call++;
         onEvent?.({ type: 'model-call-start', ...info, call });
