@@ -16,6 +16,9 @@ const USAGE = `Usage:
   sample   Run one parity case end to end (text encoder → sampler → VAE) with onnxruntime-web's WASM
            backend and write the final latents (float32 LE, [B,C,F,h,w], before VAE scaling) and the
            decoded frames (uint8, [F,H,W,3]).
+  npm run -s bench:quality -- [--seeds 32] [--steps 25] [--frames 16] [--out quality-results.jsonl]
+
+  quality  DDIM vs IV-mixed on the tiny world at equal seeds, every video scored against its prompt.
   bench    Time whole generations (DDIM and IV-mixed) of a pack on this CPU and print a table.`;
 
 async function sampleCommand(argv: string[]): Promise<void> {
@@ -85,10 +88,40 @@ async function benchCommand(argv: string[]): Promise<void> {
   process.stdout.write(`\n${benchTable(rows, options)}\n`);
 }
 
+async function qualityCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pack: { type: 'string', default: 'public/models/tinyworld-v1' },
+      seeds: { type: 'string', default: '32' },
+      steps: { type: 'string', default: '25' },
+      frames: { type: 'string', default: '16' },
+      prompts: { type: 'string' },
+      out: { type: 'string', default: 'quality-results.jsonl' },
+    },
+  });
+  const { runQualityBench, qualityTable, QUALITY_PROMPTS } = await import('./quality-bench.js');
+  const samplers = ['ddim', 'iv-iv'];
+  const options = {
+    packDir: values.pack,
+    seeds: Number(values.seeds),
+    steps: Number(values.steps),
+    frames: Number(values.frames),
+    prompts: values.prompts ? values.prompts.split('|') : QUALITY_PROMPTS,
+    samplers,
+    out: values.out,
+  };
+  const rows = await runQualityBench(options, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(
+    `# quality: ${options.packDir}, ${options.seeds} seeds × ${options.prompts.length} prompts, ${options.steps} steps, ${options.frames} frames, default knobs (IV-mixed: interval all steps, zz 1000, guidance ramps 4→4, rho 7, CFG 7.5)\n\n${qualityTable(rows, samplers)}\n`,
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'sample') return sampleCommand(rest);
   if (command === 'bench') return benchCommand(rest);
+  if (command === 'quality') return qualityCommand(rest);
   if (command === undefined || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
