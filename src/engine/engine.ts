@@ -74,7 +74,9 @@ export class Engine implements EngineApi {
         ort: this.ort,
         signal: controller.signal,
         ...(onProgress ? { onProgress } : {}),
-        ...(this.options.store && source.kind === 'url' ? { store: this.options.store, downloadBase: reader.location } : {}),
+        ...(this.options.store && source.kind === 'url' && isHttpUrl(reader.location)
+          ? { store: this.options.store, downloadBase: reader.location }
+          : {}),
       };
       let backend = choice.backend;
       let reason = choice.reason;
@@ -197,6 +199,8 @@ export class Engine implements EngineApi {
   }
 
   async unload(): Promise<void> {
+    // Releasing sessions under a running generation would crash it with onnxruntime's "invalid session id".
+    if (this.running) throw new EngineBusyError();
     const pack = this.pack;
     this.pack = null;
     this.specializedKey = null;
@@ -239,6 +243,10 @@ export class Engine implements EngineApi {
     if (uncond.warning) warn(`Negative prompt: ${uncond.warning}`);
     return { uncond: uncond.ids, cond: cond.ids };
   }
+}
+
+function isHttpUrl(location: string): boolean {
+  return /^https?:\/\//.test(location);
 }
 
 /** Resolve on a fresh macrotask, so queued messages (cancel) are handled between model calls. */

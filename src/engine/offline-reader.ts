@@ -28,11 +28,12 @@ export function offlineCapableReader(inner: PackReader, store: BlobStore): PackR
     async exists(path) {
       if (path !== MANIFEST_FILE) return inner.exists(path);
       try {
-        if (await inner.exists(path)) return true;
-      } catch {
-        // offline: fall through to the remembered copy
+        return (await inner.exists(path)) || (await cached()) !== null;
+      } catch (error) {
+        // Offline or a server error: the remembered copy, if any; otherwise the error, never "no manifest".
+        if ((await cached()) !== null) return true;
+        throw error;
       }
-      return (await cached()) !== null;
     },
     async read(path) {
       if (path !== MANIFEST_FILE) return inner.read(path);

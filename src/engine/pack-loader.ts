@@ -7,7 +7,13 @@ import { sha256Hex } from '../runtime/download/sha256.js';
 import { createModelSet, type ModelBytes, type ModelPart, type ModelSet, type ModelSetOptions } from '../runtime/model-set.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { type ExternalDataOption, externalDataOption } from '../runtime/pack/external-data.js';
-import { MANIFEST_FILE, type OnnxComponent, type PackManifest, parsePackManifest } from '../runtime/pack/manifest.js';
+import {
+  MANIFEST_FILE,
+  ManifestError,
+  type OnnxComponent,
+  type PackManifest,
+  parsePackManifest,
+} from '../runtime/pack/manifest.js';
 import { type PackReader, readPack } from '../runtime/pack-reader.js';
 import { PackTokenizer } from '../runtime/tokenizer.js';
 import type { Backend, PackInfo } from './types.js';
@@ -67,10 +73,7 @@ const SD_LATENT_TO_RGB = {
 export async function loadPack(reader: PackReader, options: LoadPackOptions): Promise<LoadedPack> {
   options.onProgress?.({ phase: 'manifest' });
   const manifest = (await reader.exists(MANIFEST_FILE))
-    ? parsePackManifest(
-        JSON.parse(new TextDecoder().decode(await reader.read(MANIFEST_FILE))),
-        `${reader.location}${MANIFEST_FILE}`,
-      )
+    ? parsePackManifest(await readManifestJson(reader), `${reader.location}${MANIFEST_FILE}`)
     : null;
   if (!manifest) return loadPlainFolder(reader, options);
 
@@ -137,6 +140,18 @@ function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptio
   if (options.backend !== 'wasm') return null;
   return (freeDimensions) =>
     createModelSet(options.ort, bytes, { ...sessionOptions, ...(freeDimensions ? { freeDimensions } : {}) });
+}
+
+async function readManifestJson(reader: PackReader): Promise<unknown> {
+  const text = new TextDecoder().decode(await reader.read(MANIFEST_FILE));
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(
+      '',
+      `${reader.location}${MANIFEST_FILE} is not valid JSON (${(error as Error).message}). Fix it, or regenerate it with \`node scripts/make-manifest.mjs <packDir>\`.`,
+    );
+  }
 }
 
 /** Files verified against the manifest: downloaded into the store (resumable, hashed) or read and hashed. */

@@ -69,7 +69,12 @@ export function urlPackReader(baseUrl: string, fetchImpl: typeof fetch = fetch):
     location: base,
     async exists(path) {
       const res = await fetchImpl(url(path), { method: 'HEAD' });
-      return res.ok;
+      if (res.ok) return true;
+      if (res.status === 404 || res.status === 410) return false;
+      // A server error is not "absent": treating it so would load a pack without its manifest, unverified.
+      throw new PackLayoutError(
+        `${url(path)}: HTTP ${res.status} ${res.statusText}. The server could not answer; try again later.`,
+      );
     },
     async read(path) {
       const res = await fetchImpl(url(path));
