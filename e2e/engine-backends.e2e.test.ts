@@ -40,7 +40,7 @@ async function runInNode() {
 
 async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm' | 'webgpu') {
   const { page } = browser;
-  await page.goto(url);
+  await page.goto(`${url}?autoload=0`);
   await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
   return page.evaluate(
     async ({ packUrl, request, backend }) => {
@@ -93,7 +93,7 @@ describe('a full generation of the bundled pack in the engine worker', () => {
     const browser = await launchBrowser();
     try {
       const { page } = browser;
-      await page.goto(server.url);
+      await page.goto(`${server.url}?autoload=0`);
       await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
       const outcome = await page.evaluate(async (packUrl) => {
         const { engine } = window.ivmix;
@@ -140,7 +140,7 @@ describe('a full generation of the bundled pack in the engine worker', () => {
     const browser = await launchBrowser({ webgpu: false });
     try {
       const { page } = browser;
-      await page.goto(server.url);
+      await page.goto(`${server.url}?autoload=0`);
       const loaded = await page.evaluate(async (packUrl) => {
         const caps = await window.ivmix.engine.probe();
         const summary = await window.ivmix.engine.load({ kind: 'url', baseUrl: packUrl }, { backend: 'webgpu' });

@@ -33,7 +33,7 @@ describe('engine faults in the browser: a clear message, and nothing lost', () =
   beforeAll(async () => {
     server = await startPreview();
     browser = await launchBrowser();
-    await browser.page.goto(server.url);
+    await browser.page.goto(`${server.url}?autoload=0`);
   });
   afterAll(async () => {
     await browser?.close();

@@ -75,7 +75,7 @@ describe('pack downloads in the browser: resumable, verified, cached in OPFS', (
         }
         return route.fulfill({ status: 200, body: bytes });
       });
-      await browser.page.goto(server.url);
+      await browser.page.goto(`${server.url}?autoload=0`);
       const loaded = await loadInPage(browser);
       expect(loaded.error).toBeUndefined();
       expect(loaded.verified).toBe(true);
@@ -102,7 +102,7 @@ describe('pack downloads in the browser: resumable, verified, cached in OPFS', (
         if (requests === 1) body[body.length >> 1] = ((body[body.length >> 1] as number) + 1) & 0xff; // one flipped byte
         return route.fulfill({ status: 200, body });
       });
-      await browser.page.goto(server.url);
+      await browser.page.goto(`${server.url}?autoload=0`);
       const first = await loadInPage(browser);
       expect(first.error).toBeUndefined();
       expect(requests).toBe(2);

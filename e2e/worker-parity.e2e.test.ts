@@ -47,7 +47,7 @@ describe('sampler core in a Web Worker (comlink, WASM backend)', () => {
 
   it(`runs parity case ${CASE} in the built page and matches the Node run and the reference`, async () => {
     const { page } = browser;
-    await page.goto(server.url);
+    await page.goto(`${server.url}?autoload=0`);
     await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
 

@@ -3,10 +3,14 @@ import { createRoot } from 'react-dom/client';
 import { runParityCase } from '../diagnostics/parity-check.js';
 import { startEngineWorker } from '../engine/client.js';
 import { App } from './App.js';
+import { autoLoadBundledPack, connectEngine } from './actions.js';
+import { createStudioEngine } from './engine.js';
 import { useEngineStore } from './store.js';
 import './styles.css';
 
-const engine = startEngineWorker();
+// One engine for the Studio and the console: calls from both are queued instead of colliding.
+const engine = createStudioEngine(startEngineWorker());
+connectEngine(engine);
 
 // A console and test handle on the engine: `await ivmix.engine.probe()`.
 declare global {
@@ -21,7 +25,12 @@ window.ivmix = { engine, runParityCase: (input) => runParityCase(engine, input) 
 
 engine
   .probe()
-  .then((caps) => useEngineStore.getState().setCapabilities(caps))
+  .then((caps) => {
+    // Queue the bundled pack's load before the page says it is ready, so that a load asked for after
+    // "Engine ready." (a test, the console) runs after it and wins; one asked for earlier stands.
+    autoLoadBundledPack();
+    useEngineStore.getState().setCapabilities(caps);
+  })
   .catch((error: unknown) => useEngineStore.getState().setError(error instanceof Error ? error.message : String(error)));
 
 const root = document.getElementById('root');

@@ -1,0 +1,14 @@
+import { ResultCost } from './ResultCost.js';
+import { ResultPlayer } from './ResultPlayer.js';
+import { useRunStore } from './run-store.js';
+
+/** The latest finished run in the player, with its cost. */
+export function ResultView() {
+  const last = useRunStore((s) => s.last);
+  if (!last) return null;
+  return (
+    <ResultPlayer key={last.id} frames={last.result.frames} title={last.input.prompt}>
+      <ResultCost run={last} />
+    </ResultPlayer>
+  );
+}
