@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Finds the system Chromium the browser tests drive (never a downloaded browser). On a Debian/Ubuntu
-// machine where we are root, installs it with apt; otherwise says exactly what to install.
+// Finds the system Chromium the browser tests drive (never a downloaded browser) and ffprobe, which the
+// tests use to check the MP4s. On a Debian/Ubuntu machine where we are root, installs what is missing with
+// apt; otherwise says exactly what to install.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -24,9 +25,15 @@ function tryAptInstall() {
   return true;
 }
 
+const hasFfprobe = () => ['/usr/bin/ffprobe', '/usr/local/bin/ffprobe'].some((p) => existsSync(p));
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   let found = findChromium();
-  if (!found && tryAptInstall()) found = findChromium();
+  if ((!found || !hasFfprobe()) && tryAptInstall()) found = findChromium();
+  if (!hasFfprobe()) {
+    console.error('[ensure-chromium] No ffprobe found. Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg).');
+    process.exit(1);
+  }
   if (!found) {
     console.error(
       '[ensure-chromium] No Chromium found. Install it with your package manager (Debian/Ubuntu: sudo apt-get install chromium),\n' +

@@ -11,8 +11,11 @@ import { readParityCase } from './parity-case.js';
 const USAGE = `Usage:
   npm run -s cli -- sample --models <dir> --case <case.json> --out <latents.f32> [--frames-out <frames.u8>] [--cfg batched|split]
 
+  npm run -s cli -- generate --prompt "..." --out video.mp4 [--models public/models/tinyworld-v1]
+                    [--sampler iv-iv|ddim|...] [--seed N] [--steps N] [--frames N] [--negative-prompt "..."] [--threads N]
   npm run -s cli -- bench [--pack public/models/tinyworld-v1] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1]
 
+  generate Generate a video headless with the app's engine and write a playable H.264 MP4.
   sample   Run one parity case end to end (text encoder → sampler → VAE) with onnxruntime-web's WASM
            backend and write the final latents (float32 LE, [B,C,F,h,w], before VAE scaling) and the
            decoded frames (uint8, [F,H,W,3]).
@@ -117,11 +120,45 @@ async function qualityCommand(argv: string[]): Promise<void> {
   );
 }
 
+async function generateCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      models: { type: 'string', default: 'public/models/tinyworld-v1' },
+      prompt: { type: 'string' },
+      'negative-prompt': { type: 'string' },
+      sampler: { type: 'string' },
+      seed: { type: 'string' },
+      steps: { type: 'string' },
+      frames: { type: 'string' },
+      threads: { type: 'string', default: '1' },
+      out: { type: 'string' },
+    },
+  });
+  if (!values.prompt || !values.out) throw new UsageError('generate needs --prompt and --out');
+  const { generateCommand } = await import('./generate.js');
+  await generateCommand(
+    {
+      models: values.models,
+      prompt: values.prompt,
+      ...(values['negative-prompt'] ? { negativePrompt: values['negative-prompt'] } : {}),
+      ...(values.sampler ? { sampler: values.sampler } : {}),
+      seed: values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 32),
+      ...(values.steps !== undefined ? { steps: Number(values.steps) } : {}),
+      ...(values.frames !== undefined ? { frames: Number(values.frames) } : {}),
+      out: values.out,
+      threads: Number(values.threads),
+    },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'sample') return sampleCommand(rest);
   if (command === 'bench') return benchCommand(rest);
   if (command === 'quality') return qualityCommand(rest);
+  if (command === 'generate') return generateCmd(rest);
   if (command === undefined || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
