@@ -30,20 +30,26 @@ interface LoadedCore {
 let loaded: Promise<LoadedCore> | undefined;
 
 /**
- * Import the ESM core and compile its 32 MB wasm once per process (about 0.3 s); every run then instantiates a
+ * Import the ESM core and compile its 32 MB wasm once per process (about 0.15 s); every run then instantiates a
  * fresh core from the compiled module (about 15 ms), so no ffmpeg state or memory outlives a run. The files are
  * resolved through @ffmpeg/core's `exports` with the `import` condition, which gives the ESM build (dist/esm)
  * that the browser also uses; `createRequire(...).resolve` would give the UMD copy.
+ *
+ * Compiling and instantiating are synchronous on purpose. With the async `WebAssembly.instantiate`, a script run
+ * by tsx (as the CLI is; Node 20.20) that encoded back to back and printed between calls hung on its second
+ * call: the promise stayed pending on an idle event loop (tests/media/encode-twice.script.ts reproduced it every
+ * time; tests/media/cli-encode.test.ts now guards it). Synchronous calls take the same time here (~0.14 s to
+ * compile, milliseconds to instantiate) and cannot hang.
  */
 function loadCore(): Promise<LoadedCore> {
   loaded ??= (async () => {
     const coreUrl = import.meta.resolve('@ffmpeg/core');
     const wasmUrl = import.meta.resolve('@ffmpeg/core/wasm');
-    const [mod, wasm] = await Promise.all([
+    const [mod, bytes] = await Promise.all([
       import(/* @vite-ignore */ coreUrl) as Promise<{ default: CreateFfmpegCore }>,
-      readFile(new URL(wasmUrl)).then((bytes) => WebAssembly.compile(bytes)),
+      readFile(new URL(wasmUrl)),
     ]);
-    return { createCore: mod.default, coreUrl, wasm };
+    return { createCore: mod.default, coreUrl, wasm: new WebAssembly.Module(bytes) };
   })().catch((error: unknown) => {
     loaded = undefined; // let a later call retry (e.g. after `npm ci` repaired node_modules)
     throw new EncoderUnavailableError(
@@ -63,26 +69,22 @@ function loadCore(): Promise<LoadedCore> {
  * wasm.
  */
 function instantiate({ createCore, coreUrl, wasm }: LoadedCore): Promise<FfmpegCore> {
-  let failInstantiation: (error: unknown) => void = () => {};
-  // Emscripten only logs a failed instantiateWasm and never settles its ready promise; surface it instead.
-  const failed = new Promise<never>((_, reject) => {
-    failInstantiation = reject;
-  });
   const scope = globalThis as { self?: unknown };
   const stubbed = scope.self === undefined;
   if (stubbed) scope.self = { location: { href: coreUrl } };
   try {
-    const ready = createCore({
-      // Emscripten hook: instantiate from our compiled module instead of fetching ffmpeg-core.wasm.
+    return createCore({
+      // Emscripten hook: instantiate our compiled module instead of fetching ffmpeg-core.wasm. Done synchronously
+      // (see loadCore); a throw here is caught by Emscripten and rejects the promise we return.
       instantiateWasm(
         imports: WebAssembly.Imports,
         receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
       ) {
-        WebAssembly.instantiate(wasm, imports).then((instance) => receive(instance, wasm), failInstantiation);
-        return {};
+        const instance = new WebAssembly.Instance(wasm, imports);
+        receive(instance, wasm);
+        return instance.exports;
       },
     });
-    return Promise.race([ready, failed]);
   } finally {
     if (stubbed) delete scope.self;
   }

@@ -63,19 +63,24 @@ let callId = 0;
  * EncoderUnavailableError when the core cannot be loaded, VideoEncodingError (with ffmpeg's log tail) when
  * ffmpeg fails.
  */
-export function encodeMp4WithFfmpegWasm(frames: VideoFrames, options: FfmpegWasmMp4Options): Promise<Uint8Array> {
+export async function encodeMp4WithFfmpegWasm(frames: VideoFrames, options: FfmpegWasmMp4Options): Promise<Uint8Array> {
+  // Refuse bad frames and options before anything is downloaded or queued.
   assertEncodableFrames(frames);
-  const run = queue.then(() => encodeNow(frames, options));
+  const id = ++callId;
+  const files = { input: `frames-${id}.rgba`, output: `video-${id}.mp4` };
+  const args = x264Mp4Args(frames, files.input, files.output, options);
+  const run = queue.then(() => encodeNow(frames, options, args, files));
   queue = run.catch(() => {});
   return run;
 }
 
-async function encodeNow(frames: VideoFrames, options: FfmpegWasmMp4Options): Promise<Uint8Array> {
+async function encodeNow(
+  frames: VideoFrames,
+  options: FfmpegWasmMp4Options,
+  args: string[],
+  { input, output }: { input: string; output: string },
+): Promise<Uint8Array> {
   const ffmpeg = await loadFfmpeg(options.coreURL, options.wasmURL);
-  const id = ++callId;
-  const input = `frames-${id}.rgba`;
-  const output = `video-${id}.mp4`;
-  const args = x264Mp4Args(frames, input, output, options);
   const log: string[] = [];
   const onLog = ({ message }: { message: string }) => {
     log.push(message);

@@ -34,7 +34,7 @@ export const X264_DEFAULTS = { crf: 18, preset: 'medium' } as const satisfies Re
  *   the matrix unspecified, and players guess (BT.601 for small sizes in ffmpeg/mpv, often BT.709 in browsers):
  *   saturated colours then shift by up to ~20 levels. Tagged, every player decodes the same colours.
  * - No `-tune`: `animation` targets flat cel shading (stronger deblocking, weaker psy-rd), which smears the
- *   fine texture of diffusion output; `film`/`grain` keep noise we do not want to pay bits for. Defaults suit it.
+ *   fine texture of diffusion output; `film`/`grain` spend bits on keeping noise. Defaults suit it.
  * - `+faststart`: the index goes first, so a browser can start playing before the download ends.
  * - Default GOP (250) means one keyframe for our ≤ 32-frame clips: smallest file, and seeking is instant anyway.
  */
