@@ -1,5 +1,6 @@
 import { InvalidSettingsError, SamplingCancelledError } from '../core/errors.js';
 import { type SamplerSettings, withDefaults } from '../core/sampler/settings.js';
+import { rgbToRgba } from '../media/video-frames.js';
 import { generateVideo } from '../pipeline/text-to-video.js';
 import type { BlobStore } from '../runtime/download/blob-store.js';
 import type { OrtModule } from '../runtime/ort.js';
@@ -10,7 +11,7 @@ import { EngineBusyError, NoPackLoadedError } from './errors.js';
 import { filesPackReader } from './files-reader.js';
 import { offlineCapableReader } from './offline-reader.js';
 import { type LoadedPack, loadPack } from './pack-loader.js';
-import { latentPreview, rgbToRgba } from './preview.js';
+import { latentPreview } from './preview.js';
 import type {
   Capabilities,
   EngineApi,
@@ -172,7 +173,7 @@ export class Engine implements EngineApi {
       const callMs = calls.reduce((n, c) => n + c.ms, 0);
       const { count } = result.frameShape;
       return {
-        frames: { width, height, count, fps: FPS, rgba: rgbToRgba(result.frames, count * width * height) },
+        frames: { width, height, count, fps: FPS, rgba: rgbToRgba(result.frames, count, width, height) },
         latents: result.latents.data,
         latentShape: [...result.latents.shape],
         modelCalls: result.plan.modelCalls,

@@ -27,15 +27,3 @@ export function latentPreview(latents: Tensor, map: { latentToRgb: number[][]; b
   }
   return { width: w, height: h, count, fps, rgba };
 }
-
-/** RGB [N, H, W, 3] → RGBA with opaque alpha. */
-export function rgbToRgba(rgb: Uint8Array, pixels: number): Uint8Array {
-  const out = new Uint8Array(pixels * 4);
-  for (let i = 0; i < pixels; i++) {
-    out[i * 4] = rgb[i * 3] as number;
-    out[i * 4 + 1] = rgb[i * 3 + 1] as number;
-    out[i * 4 + 2] = rgb[i * 3 + 2] as number;
-    out[i * 4 + 3] = 255;
-  }
-  return out;
-}

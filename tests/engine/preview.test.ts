@@ -3,7 +3,7 @@
  * frames in batch-then-frame order. Expected values worked out by hand below.
  */
 import { describe, expect, it } from 'vitest';
-import { latentPreview, rgbToRgba } from '../../src/engine/preview.js';
+import { latentPreview } from '../../src/engine/preview.js';
 
 describe('latentPreview', () => {
   it('maps each latent pixel through the matrix and bias, rounds, clamps to [0, 255], alpha 255', () => {
@@ -50,11 +50,5 @@ describe('latentPreview', () => {
     const out = latentPreview(latents, { latentToRgb: [zero, zero, zero], bias: [0, 1, 0.2] }, 8);
     expect(out.rgba.length).toBe(3 * 2 * 2 * 4);
     for (let i = 0; i < out.rgba.length; i += 4) expect([...out.rgba.subarray(i, i + 4)]).toEqual([0, 255, 51, 255]);
-  });
-});
-
-describe('rgbToRgba', () => {
-  it('interleaves an opaque alpha', () => {
-    expect([...rgbToRgba(new Uint8Array([1, 2, 3, 250, 251, 252]), 2)]).toEqual([1, 2, 3, 255, 250, 251, 252, 255]);
   });
 });
