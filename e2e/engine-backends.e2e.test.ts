@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirPackReader } from '../src/cli/models-dir.js';
 import { Engine } from '../src/engine/engine.js';
 import type { GenerateRequest } from '../src/engine/types.js';
-import { frameDifference } from '../tests/helpers/fixtures.js';
+import { frameDifference, rgbaToRgb } from '../tests/helpers/fixtures.js';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
 const PACK_URL = '/models/tinyworld-v1/';
@@ -17,12 +17,6 @@ const REQUEST: GenerateRequest = {
   settings: { variant: 'iv-iv', steps: 2 },
   previewEvery: 0,
 };
-
-function rgbaToRgb(rgba: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array((rgba.length / 4) * 3);
-  for (let i = 0; i < rgba.length / 4; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = rgba[i * 4 + c] as number;
-  return out;
-}
 
 async function runInNode() {
   ort.env.wasm.numThreads = 1;

@@ -8,12 +8,12 @@ import { createModelSet } from '../src/runtime/model-set.js';
 import { readPack } from '../src/runtime/pack-reader.js';
 import {
   caseDir,
+  expectMatchesReference,
   frameDifference,
   maxRelativeError,
   PARITY_DIR,
   PARITY_MODELS,
-  readF32,
-  readU8,
+  rgbaToRgb,
 } from '../tests/helpers/fixtures.js';
 import { type BrowserSession, FIXTURE_PREFIX, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
@@ -59,11 +59,9 @@ describe('sampler core in a Web Worker (comlink, WASM backend)', () => {
           backend: 'wasm',
         });
         const { rgba, count, width, height } = result.frames;
-        const rgb = new Uint8Array(count * width * height * 3);
-        for (let i = 0; i < count * width * height; i++) rgb.set(rgba.subarray(i * 4, i * 4 + 3), i * 3);
         return {
           latents: Array.from(result.latents),
-          frames: Array.from(rgb),
+          rgba: Array.from(rgba),
           frameShape: { count, height, width },
           backend: result.backend,
           calls: result.timings.calls.length,
@@ -77,15 +75,12 @@ describe('sampler core in a Web Worker (comlink, WASM backend)', () => {
     expect(fromBrowser.calls).toBe(50);
     expect(fromBrowser.frameShape).toEqual({ count: 8, height: 64, width: 64 });
     const browserLatents = Float32Array.from(fromBrowser.latents);
-    const browserFrames = Uint8Array.from(fromBrowser.frames);
+    const browserFrames = rgbaToRgb(fromBrowser.rgba);
     // Same core, same WASM kernels: the worker and Node agree to float32 rounding.
     expect(maxRelativeError(browserLatents, node.latents.data)).toBeLessThanOrEqual(1e-6);
     expect(frameDifference(browserFrames, node.frames).maxLsb).toBeLessThanOrEqual(1);
     // And both reproduce the official implementation within the fixture tolerances.
-    expect(maxRelativeError(browserLatents, readF32(join(caseDir(CASE), 'final_latents.f32')))).toBeLessThanOrEqual(1e-4);
-    const vsReference = frameDifference(browserFrames, readU8(join(caseDir(CASE), 'frames.u8')));
-    expect(vsReference.maxLsb).toBeLessThanOrEqual(1);
-    expect(vsReference.fractionOff).toBeLessThanOrEqual(0.001);
+    expectMatchesReference(CASE, browserLatents, browserFrames);
 
     expect(browser.gpuErrors).toEqual([]);
     expect(browser.externalRequests).toEqual([]);

@@ -1,5 +1,5 @@
 import type { EngineClient } from '../engine/client.js';
-import type { Backend, GenerateResult } from '../engine/types.js';
+import type { Backend, GenerateRequest, GenerateResult } from '../engine/types.js';
 import { type ParityCaseJson, parityCaseInitFile, parityCaseRequest } from '../pipeline/parity-case.js';
 
 export interface ParityCheckInput {
@@ -21,9 +21,14 @@ export async function runParityCase(engine: EngineClient, input: ParityCheckInpu
   if (!initResponse.ok) throw new Error(`initial latents: HTTP ${initResponse.status}`);
   const initLatents = new Float32Array(await initResponse.arrayBuffer());
   await engine.load({ kind: 'url', baseUrl: new URL(input.modelsUrl, location.href).href }, { backend: input.backend });
+  return engine.generate(parityEngineRequest(caseJson, initLatents));
+}
+
+/** A parity case as an engine request: token ids and initial noise given, everything else from the knobs. */
+export function parityEngineRequest(caseJson: ParityCaseJson, initLatents: Float32Array): GenerateRequest {
   const request = parityCaseRequest(caseJson, initLatents);
   const [, , frames, h, w] = request.latentShape;
-  return engine.generate({
+  return {
     prompt: '',
     tokenIds: request.tokenIds,
     seed: request.seed,
@@ -31,6 +36,7 @@ export async function runParityCase(engine: EngineClient, input: ParityCheckInpu
     frames,
     height: h * 8,
     width: w * 8,
+    previewEvery: 0,
     ...(request.initLatents ? { initLatents: request.initLatents } : {}),
-  });
+  };
 }

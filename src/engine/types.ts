@@ -80,14 +80,10 @@ export interface GenerateRequest {
   initLatents?: Float32Array;
 }
 
-export interface VideoFrames {
-  width: number;
-  height: number;
-  count: number;
-  fps: number;
-  /** RGBA, frame after frame (ready for ImageData / VideoFrame). */
-  rgba: Uint8Array;
-}
+/** Frames leave the engine in the encoders' layout (RGBA, frame after frame): see src/media/video-frames.ts. */
+export type { VideoFrames } from '../media/video-frames.js';
+
+import type { VideoFrames } from '../media/video-frames.js';
 
 /** Progress across the boundary: sampler events without the live latents, plus previews and warnings. */
 export type EngineProgress =

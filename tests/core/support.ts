@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSchedulerConfig, type SchedulerConfig } from '../../src/core/scheduler/config.js';
 import type { Tensor } from '../../src/core/tensor/tensor.js';
-import { caseDir, PARITY_MODELS, readF32 } from '../helpers/fixtures.js';
+import { caseDir, maxRelativeError, PARITY_MODELS, readF32 } from '../helpers/fixtures.js';
 
 export const SCHEDULER_DIR = join(PARITY_MODELS, 'scheduler');
 
@@ -67,16 +67,7 @@ export function ab(s: number, table: Float32Array = FIXTURE_ALPHAS): number {
 }
 
 /** max |a − b| / max |b| (the fixture README's latent metric), on plain arrays. */
-export function maxRel(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) throw new RangeError(`length ${actual.length} ≠ ${expected.length}`);
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
-    ref = Math.max(ref, Math.abs(expected[i] as number));
-  }
-  return diff / ref;
-}
+export const maxRel = maxRelativeError;
 
 /** Deterministic, smooth, sign-changing test data (no RNG under test involved). */
 export function wave(n: number, scale = 1, phase = 0): Float32Array {

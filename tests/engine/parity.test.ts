@@ -8,18 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidSettingsError } from '../../src/core/errors.js';
+import { parityEngineRequest } from '../../src/diagnostics/parity-check.js';
 import type { Engine } from '../../src/engine/engine.js';
 import type { GenerateRequest, LoadedPackSummary } from '../../src/engine/types.js';
-import { type ParityCaseJson, parityCaseInitFile, parityCaseRequest } from '../../src/pipeline/parity-case.js';
-import {
-  caseDir,
-  frameDifference,
-  maxRelativeError,
-  PARITY_MODELS,
-  readF32,
-  readU8,
-  VISIBLE_CASES,
-} from '../helpers/fixtures.js';
+import { type ParityCaseJson, parityCaseInitFile } from '../../src/pipeline/parity-case.js';
+import { caseDir, expectMatchesReference, PARITY_MODELS, readF32, rgbaToRgb, VISIBLE_CASES } from '../helpers/fixtures.js';
 import { dirSource, makeEngine, rejection } from './support.js';
 
 let engine: Engine;
@@ -32,32 +25,9 @@ afterAll(async () => {
   await engine?.unload();
 });
 
-/** RGBA frames → RGB [N, H, W, 3], the layout of frames.u8. */
-function rgbaToRgb(rgba: Uint8Array): Uint8Array {
-  const out = new Uint8Array((rgba.length / 4) * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    out[j] = rgba[i] as number;
-    out[j + 1] = rgba[i + 1] as number;
-    out[j + 2] = rgba[i + 2] as number;
-  }
-  return out;
-}
-
 function engineRequest(name: string): GenerateRequest {
   const c = JSON.parse(readFileSync(join(caseDir(name), 'case.json'), 'utf8')) as ParityCaseJson;
-  const r = parityCaseRequest(c, readF32(join(caseDir(name), parityCaseInitFile(c))));
-  const [, , frames, h, w] = r.latentShape;
-  return {
-    prompt: '',
-    tokenIds: r.tokenIds,
-    ...(r.initLatents ? { initLatents: r.initLatents } : {}),
-    seed: r.seed,
-    settings: r.settings,
-    frames,
-    width: w * 8,
-    height: h * 8,
-    previewEvery: 0,
-  };
+  return parityEngineRequest(c, readF32(join(caseDir(name), parityCaseInitFile(c))));
 }
 
 it('loads the plain diffusers-ONNX folder unverified, without tokenizer, on WASM', () => {
@@ -79,9 +49,6 @@ describe.each(VISIBLE_CASES)('parity case %s through Engine.generate', (name) =>
     const result = await engine.generate(request);
     expect(result.settings.variant).toBe(request.settings?.variant);
     expect(result.latentShape).toEqual([1, 4, request.frames, (request.height as number) / 8, (request.width as number) / 8]);
-    expect(maxRelativeError(result.latents, readF32(join(caseDir(name), 'final_latents.f32')))).toBeLessThanOrEqual(1e-4);
-    const frames = frameDifference(rgbaToRgb(result.frames.rgba), readU8(join(caseDir(name), 'frames.u8')));
-    expect(frames.maxLsb).toBeLessThanOrEqual(1);
-    expect(frames.fractionOff).toBeLessThanOrEqual(0.001);
+    expectMatchesReference(name, result.latents, rgbaToRgb(result.frames.rgba));
   });
 });
