@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
+const run = promisify(execFile);
 const RESULTS = join(import.meta.dirname, '..', 'test-results');
 /** Small enough to stay quick on WASM: 2-3 IV-mixed steps on 4 frames of the bundled pack. */
 const FRAMES = 4;
@@ -79,6 +82,31 @@ describe('Studio: a prompt typed in the form becomes a looping video', () => {
     mkdirSync(RESULTS, { recursive: true });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(RESULTS, 'studio.png'), fullPage: true });
+  });
+
+  it('downloads the result as an MP4 that ffprobe decodes with the right frame count, size and codec', async () => {
+    const { page } = browser;
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download MP4' }).click(),
+    ]);
+    mkdirSync(RESULTS, { recursive: true });
+    const file = join(RESULTS, 'studio.mp4');
+    await download.saveAs(file);
+    expect(download.suggestedFilename()).toMatch(/^ivmix-tinyworld-v1-seed\d+\.mp4$/);
+    const probe = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-show_entries',
+      'stream=codec_name,width,height,nb_read_frames',
+      '-of',
+      'json',
+      file,
+    ]);
+    const stream = (JSON.parse(probe.stdout) as { streams: Record<string, string | number>[] }).streams[0];
+    expect(stream).toMatchObject({ codec_name: 'h264', width: 64, height: 64, nb_read_frames: String(FRAMES) });
+    expect(await page.getByTestId('mp4-status').textContent()).toMatch(/^MP4 encoded with (WebCodecs|ffmpeg\.wasm)/);
   });
 
   it('shows a prompt full of HTML as literal text', async () => {

@@ -1,3 +1,4 @@
+import { Mp4Download } from './Mp4Download.js';
 import { ResultCost } from './ResultCost.js';
 import { ResultPlayer } from './ResultPlayer.js';
 import { useRunStore } from './run-store.js';
@@ -7,7 +8,12 @@ export function ResultView() {
   const last = useRunStore((s) => s.last);
   if (!last) return null;
   return (
-    <ResultPlayer key={last.id} frames={last.result.frames} title={last.input.prompt}>
+    <ResultPlayer
+      key={last.id}
+      frames={last.result.frames}
+      title={last.input.prompt}
+      actions={<Mp4Download frames={last.result.frames} fileName={`ivmix-${last.input.packId}-seed${last.input.seed}.mp4`} />}
+    >
       <ResultCost run={last} />
     </ResultPlayer>
   );
