@@ -10,7 +10,7 @@ import { chooseBackend } from './backend.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
 import { filesPackReader } from './files-reader.js';
 import { offlineCapableReader } from './offline-reader.js';
-import { type LoadedPack, loadPack } from './pack-loader.js';
+import { type LoadedPack, loadPack, readPackManifest } from './pack-loader.js';
 import { latentPreview } from './preview.js';
 import type {
   Capabilities,
@@ -68,9 +68,10 @@ export class Engine implements EngineApi {
       await this.unload();
       const reader = this.readerFor(source);
       const caps = await this.probe();
-      // The precision decides the backend, so peek at the manifest first (cheap) when there is one.
-      const precision = await manifestPrecision(reader);
-      const choice = chooseBackend(options.backend ?? 'auto', caps, precision);
+      // The manifest is read once: its precision decides the backend, then the loader uses it.
+      onProgress?.({ phase: 'manifest' });
+      const manifest = await readPackManifest(reader);
+      const choice = chooseBackend(options.backend ?? 'auto', caps, manifest?.precision ?? 'fp32');
       const common = {
         ort: this.ort,
         signal: controller.signal,
@@ -82,13 +83,13 @@ export class Engine implements EngineApi {
       let backend = choice.backend;
       let reason = choice.reason;
       try {
-        this.pack = await loadPack(reader, { ...common, backend });
+        this.pack = await loadPack(reader, { ...common, backend }, manifest);
       } catch (error) {
         if (backend !== 'webgpu' || !isSessionCreationFailure(error)) throw error;
         // A graph the WebGPU EP cannot compile still runs on WASM: say so instead of failing.
         backend = 'wasm';
         reason = `Running on WASM because WebGPU could not load this pack: ${(error as Error).message}`;
-        this.pack = await loadPack(reader, { ...common, backend });
+        this.pack = await loadPack(reader, { ...common, backend }, manifest);
       }
       this.backend = backend;
       return { pack: this.pack.info, backend, backendReason: reason, loadMs: performance.now() - started };
@@ -276,16 +277,6 @@ function validateShape(frames: number, width: number, height: number, maxFrames:
     if (!Number.isInteger(v) || v < 8 || v > 2048 || v % 8 !== 0) {
       throw new InvalidSettingsError(name, `The ${name} must be a multiple of 8 from 8 to 2048 pixels (got ${v}).`);
     }
-  }
-}
-
-async function manifestPrecision(reader: PackReader): Promise<'fp32' | 'fp16'> {
-  try {
-    if (!(await reader.exists('manifest.json'))) return 'fp32';
-    const json = JSON.parse(new TextDecoder().decode(await reader.read('manifest.json'))) as { precision?: unknown };
-    return json.precision === 'fp16' ? 'fp16' : 'fp32';
-  } catch {
-    return 'fp32'; // loadPack reports a broken manifest with the details
   }
 }
 

@@ -70,11 +70,15 @@ const SD_LATENT_TO_RGB = {
  * file verified against the manifest's size and sha256 before onnxruntime sees it, the tokenizer, the
  * scheduler configs, and the sessions on the chosen backend.
  */
-export async function loadPack(reader: PackReader, options: LoadPackOptions): Promise<LoadedPack> {
-  options.onProgress?.({ phase: 'manifest' });
-  const manifest = (await reader.exists(MANIFEST_FILE))
-    ? parsePackManifest(await readManifestJson(reader), `${reader.location}${MANIFEST_FILE}`)
-    : null;
+export async function loadPack(
+  reader: PackReader,
+  options: LoadPackOptions,
+  manifest?: PackManifest | null,
+): Promise<LoadedPack> {
+  if (manifest === undefined) {
+    options.onProgress?.({ phase: 'manifest' });
+    manifest = await readPackManifest(reader);
+  }
   if (!manifest) return loadPlainFolder(reader, options);
 
   const read = await verifiedReader(reader, manifest, options);
@@ -140,6 +144,12 @@ function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptio
   if (options.backend !== 'wasm') return null;
   return (freeDimensions) =>
     createModelSet(options.ort, bytes, { ...sessionOptions, ...(freeDimensions ? { freeDimensions } : {}) });
+}
+
+/** The pack's validated manifest, or null for a plain diffusers-ONNX folder without one. */
+export async function readPackManifest(reader: PackReader): Promise<PackManifest | null> {
+  if (!(await reader.exists(MANIFEST_FILE))) return null;
+  return parsePackManifest(await readManifestJson(reader), `${reader.location}${MANIFEST_FILE}`);
 }
 
 async function readManifestJson(reader: PackReader): Promise<unknown> {
