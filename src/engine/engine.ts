@@ -92,7 +92,13 @@ export class Engine implements EngineApi {
         this.pack = await loadPack(reader, { ...common, backend }, manifest);
       }
       this.backend = backend;
-      return { pack: this.pack.info, backend, backendReason: reason, loadMs: performance.now() - started };
+      return {
+        pack: this.pack.info,
+        backend,
+        backendReason: reason,
+        loadMs: performance.now() - started,
+        onnxruntimeVersion: this.ort.env.versions?.web ?? 'unknown',
+      };
     } finally {
       this.loading = null;
     }

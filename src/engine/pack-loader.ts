@@ -136,6 +136,7 @@ export async function loadPack(
     defaults: manifest.defaults ?? {},
     suggestedPrompts: manifest.suggestedPrompts ?? [],
     totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
+    files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
   };
   return { info, manifest, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
 }
@@ -237,6 +238,7 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     defaults: {},
     suggestedPrompts: [],
     totalBytes: 0,
+    files: [],
   };
   return { info, manifest: null, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
 }

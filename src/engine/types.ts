@@ -50,6 +50,8 @@ export interface PackInfo {
   defaults: { steps?: number; guidanceScale?: number; sampler?: SamplerVariant };
   suggestedPrompts: string[];
   totalBytes: number;
+  /** The manifest's files with their sha256 (empty for a folder without manifest): recipes name the exact pack. */
+  files: { path: string; sha256: string }[];
 }
 
 export interface LoadedPackSummary {
@@ -58,6 +60,8 @@ export interface LoadedPackSummary {
   /** Why this backend runs (shown to the user). */
   backendReason: string;
   loadMs: number;
+  /** The onnxruntime-web version running the models (recorded in recipes). */
+  onnxruntimeVersion: string;
 }
 
 /** A generation request as it crosses the worker boundary (structured-clonable). */

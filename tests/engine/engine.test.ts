@@ -66,7 +66,7 @@ function differing(a: Uint8Array, b: Uint8Array): number {
 describe('loading the bundled pack from its folder', () => {
   it('summarises the pack: id, verified against the manifest, tokenizer, image model, sizes', async () => {
     const manifest = JSON.parse(await readFile(join(PACK_DIR, 'manifest.json'), 'utf8')) as {
-      files: { size: number }[];
+      files: { path: string; size: number; sha256: string }[];
     };
     const { pack } = summary;
     expect(pack.id).toBe('tinyworld-v1');
@@ -82,6 +82,8 @@ describe('loading the bundled pack from its folder', () => {
     expect(pack.preview?.latentToRgb).toHaveLength(3);
     expect(pack.suggestedPrompts.length).toBeGreaterThan(0);
     expect(pack.totalBytes).toBe(manifest.files.reduce((n, f) => n + f.size, 0));
+    expect(pack.files).toEqual(manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })));
+    expect(summary.onnxruntimeVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(summary.loadMs).toBeGreaterThanOrEqual(0);
   });
 
