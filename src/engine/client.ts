@@ -92,6 +92,8 @@ export function startEngineWorker(): EngineClient {
       lastLoad = null;
       await call((r) => r.unload());
     },
+    listCachedPacks: () => call((r) => r.listCachedPacks()),
+    removeCachedPack: (key) => call((r) => r.removeCachedPack(key)),
     simulateDeviceLoss: () => call((r) => r.simulateDeviceLoss()),
     onLifecycle: (listener) => {
       listeners.add(listener);

@@ -10,6 +10,7 @@ import { chooseBackend } from './backend.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
 import { filesPackReader } from './files-reader.js';
 import { offlineCapableReader } from './offline-reader.js';
+import { type CachedPack, listCachedPacks, PackInUseError, type RemovedPack, removeCachedPack } from './pack-cache.js';
 import { type LoadedPack, loadPack, readPackManifest } from './pack-loader.js';
 import { latentPreview } from './preview.js';
 import type {
@@ -206,6 +207,24 @@ export class Engine implements EngineApi {
     this.loading?.abort();
   }
 
+  async listCachedPacks(): Promise<CachedPack[]> {
+    return this.options.store ? listCachedPacks(this.options.store) : [];
+  }
+
+  async removeCachedPack(key: string): Promise<RemovedPack> {
+    const store = this.options.store;
+    if (!store)
+      throw new Error('This engine keeps no downloaded packs (it runs without a store), so there is nothing to remove.');
+    // A load writes into the store: removing under it could delete the files it is about to read.
+    if (this.loading) throw new PackInUseError('A model pack is loading. Wait for it to finish, then remove packs.');
+    if (this.running && this.pack?.info.id === key) {
+      throw new PackInUseError(
+        `${this.pack.info.name} is generating a video right now. Wait for it to finish (or cancel it), then remove the pack.`,
+      );
+    }
+    return removeCachedPack(store, key);
+  }
+
   async unload(): Promise<void> {
     // Releasing sessions under a running generation would crash it with onnxruntime's "invalid session id".
     if (this.running) throw new EngineBusyError();
@@ -231,7 +250,7 @@ export class Engine implements EngineApi {
 
   private readerFor(source: PackSource): PackReader {
     if (this.options.readerFor) return this.options.readerFor(source);
-    if (source.kind === 'files') return filesPackReader(source.files);
+    if (source.kind === 'files') return filesPackReader(source.files, source.paths);
     const reader = urlPackReader(source.baseUrl);
     return this.options.store ? offlineCapableReader(reader, this.options.store) : reader;
   }

@@ -3,10 +3,15 @@ import type { PackReader } from '../runtime/pack-reader.js';
 /**
  * A pack from files the user picked or dropped. A folder pick gives each File a webkitRelativePath
  * "<folder>/unet/model.onnx"; the first segment (the folder's own name) is dropped so paths match the pack's.
+ * A dropped folder's files carry no such path: the page passes them in `relativePaths` (same order).
  */
-export function filesPackReader(files: readonly File[]): PackReader {
+export function filesPackReader(files: readonly File[], relativePaths?: readonly string[]): PackReader {
+  if (relativePaths && relativePaths.length !== files.length) {
+    throw new TypeError(`filesPackReader: ${files.length} files but ${relativePaths.length} paths.`);
+  }
   const byPath = new Map<string, File>();
-  const rel = (f: File) => (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+  const rel = (f: File, i: number) =>
+    relativePaths?.[i] || (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
   const paths = files.map(rel);
   const commonRoot = paths.every((p) => p.includes('/')) && new Set(paths.map((p) => p.split('/')[0])).size === 1;
   for (const [i, f] of files.entries()) {

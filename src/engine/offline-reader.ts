@@ -1,7 +1,7 @@
 import type { BlobStore } from '../runtime/download/blob-store.js';
-import { sha256Hex } from '../runtime/download/sha256.js';
 import { MANIFEST_FILE } from '../runtime/pack/manifest.js';
 import type { PackReader } from '../runtime/pack-reader.js';
+import { rememberedManifestKeys } from './pack-cache.js';
 
 /**
  * A URL pack reader that remembers each pack's manifest in the store, so that a pack downloaded once
@@ -9,19 +9,23 @@ import type { PackReader } from '../runtime/pack-reader.js';
  * Online, the server's manifest wins and refreshes the copy.
  */
 export function offlineCapableReader(inner: PackReader, store: BlobStore): PackReader {
-  const keyOf = async () =>
-    `manifests/${await sha256Hex(new TextEncoder().encode(inner.location) as Uint8Array<ArrayBuffer>)}.json`;
+  const keys = () => rememberedManifestKeys(inner.location);
   const cached = async (): Promise<Uint8Array | null> => {
-    const key = await keyOf();
+    const key = (await keys()).manifest;
     const stat = await store.stat(key);
     return stat?.complete ? store.readAll(key) : null;
   };
-  const remember = async (bytes: Uint8Array) => {
-    const key = await keyOf();
+  const write = async (key: string, bytes: Uint8Array) => {
     const writer = await store.openWriter(key, { offset: 0 });
     await writer.write(bytes);
     await writer.close();
     await store.markComplete(key);
+  };
+  const remember = async (bytes: Uint8Array) => {
+    const { manifest, source } = await keys();
+    await write(manifest, bytes);
+    // The URL beside it, so that the model manager can say where a cached pack came from (pack-cache.ts).
+    await write(source, new TextEncoder().encode(inner.location));
   };
   return {
     location: inner.location,

@@ -3,7 +3,10 @@ import type { CfgMode } from '../core/sampler/models.js';
 import type { SamplerPlan } from '../core/sampler/plan.js';
 import type { SamplerSettings } from '../core/sampler/settings.js';
 import type { SamplerVariant } from '../core/sampler/variants.js';
+import type { CachedPack, RemovedPack } from './pack-cache.js';
 import type { LoadProgress } from './pack-loader.js';
+
+export type { CachedPack, RemovedPack } from './pack-cache.js';
 
 /** Which onnxruntime execution provider runs the models. */
 export type Backend = 'webgpu' | 'wasm';
@@ -26,7 +29,12 @@ export type PackSource =
   /** A pack (with manifest.json) or a diffusers-ONNX folder served under this URL prefix. */
   | { kind: 'url'; baseUrl: string }
   /** Files the user picked or dropped (a folder: each File's webkitRelativePath, or name, gives its path). */
-  | { kind: 'files'; files: File[] };
+  | {
+      kind: 'files';
+      files: File[];
+      /** Each file's path inside the pack, when the files carry none (dropped folders); same order as `files`. */
+      paths?: string[];
+    };
 
 export interface LoadOptions {
   /** 'auto' picks WebGPU on a hardware adapter that can run the pack, else WASM, and says why. */
@@ -134,4 +142,8 @@ export interface EngineApi {
   /** Cancel the running generation or download; it rejects with a named error and the engine stays ready. */
   cancel(): void;
   unload(): Promise<void>;
+  /** Packs kept in the engine's store (OPFS in the browser): sizes, files, complete or not. Empty without a store. */
+  listCachedPacks(): Promise<CachedPack[]>;
+  /** Delete a stored pack (a CachedPack's key); refused with PackInUseError while it generates or while a pack loads. */
+  removeCachedPack(key: string): Promise<RemovedPack>;
 }

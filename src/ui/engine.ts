@@ -65,6 +65,9 @@ export function createStudioEngine(client: EngineClient): StudioEngine {
         await client.unload();
         emit({ type: 'unload' });
       }),
+    // Not queued: the engine itself refuses to remove the pack it is generating with, and says so.
+    listCachedPacks: () => client.listCachedPacks(),
+    removeCachedPack: (key) => client.removeCachedPack(key),
     simulateDeviceLoss: () => client.simulateDeviceLoss(),
     onLifecycle: (listener) => client.onLifecycle(listener),
     terminate: () => client.terminate(),
