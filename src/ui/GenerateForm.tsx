@@ -9,6 +9,7 @@ import { NegativePromptField } from './NegativePromptField.js';
 import { NumberField } from './NumberField.js';
 import { PromptField } from './PromptField.js';
 import { usePackStore } from './pack-store.js';
+import { RecipeLoad } from './recipe/RecipeLoad.js';
 import { SamplerSelect } from './SamplerSelect.js';
 import { SeedField } from './SeedField.js';
 
@@ -62,6 +63,7 @@ export function GenerateForm() {
       <IvKnobs />
       <CostEstimate />
       <GenerateControls />
+      <RecipeLoad />
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { estimateCalls, estimateTimeMs } from './estimate.js';
 import { type FieldErrors, useFormStore } from './form-store.js';
 import { checkForm, fieldForSetting } from './form-validation.js';
 import { errorMessage, errorName } from './format.js';
+import { useHistoryStore } from './history/history-store.js';
 import { usePackStore } from './pack-store.js';
 import { useRunStore } from './run-store.js';
 import { timingKey, useTimingStore } from './timing-store.js';
@@ -108,6 +109,8 @@ export async function generate(): Promise<FieldErrors> {
     frames,
     settings,
     packId: summary.pack.id,
+    packFiles: summary.pack.files,
+    onnxruntimeVersion: summary.onnxruntimeVersion,
     estimatedMs: calls ? estimateTimeMs(calls, frames, timing) : null,
   });
 
@@ -126,6 +129,9 @@ export async function generate(): Promise<FieldErrors> {
   }
   useTimingStore.getState().record(summary.pack.id, result);
   useRunStore.getState().finish(result);
+  // Every finished video goes to History; a failure (storage full) is shown and the video stays on screen.
+  const finished = useRunStore.getState().last;
+  if (finished) void useHistoryStore.getState().save(finished);
   return {};
 }
 

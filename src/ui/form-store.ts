@@ -62,6 +62,8 @@ interface FormState {
   /** The pack whose defaults were applied last (defaults are applied once per pack). */
   defaultsFor: string | null;
   setValue<K extends FieldName>(name: K, value: FormValues[K]): void;
+  /** Replace the whole form (a loaded recipe); clears every message. */
+  setValues(values: FormValues): void;
   setErrors(errors: FieldErrors): void;
   randomizeSeed(): void;
   applyPackDefaults(pack: PackInfo): void;
@@ -76,6 +78,7 @@ export const useFormStore = create<FormState>((set, get) => ({
       const { [name]: _cleared, ...errors } = state.errors;
       return { values: { ...state.values, [name]: value }, errors };
     }),
+  setValues: (values) => set({ values, errors: {} }),
   setErrors: (errors) => set({ errors }),
   randomizeSeed: () => get().setValue('seed', String(randomSeed())),
   applyPackDefaults: (pack) =>

@@ -28,6 +28,9 @@ export interface RunInput {
   frames: number;
   settings: SamplerSettings;
   packId: string;
+  /** The pack's files and their sha256, and the onnxruntime-web version: a recipe names exactly what ran. */
+  packFiles: { path: string; sha256: string }[];
+  onnxruntimeVersion: string;
   /** The estimate shown before running, if there was one. */
   estimatedMs: number | null;
 }
@@ -37,6 +40,8 @@ export interface FinishedRun {
   id: number;
   input: RunInput;
   result: GenerateResult;
+  /** Date.now() when the video was finished. */
+  finishedAt: number;
 }
 
 interface RunState {
@@ -153,7 +158,7 @@ export const useRunStore = create<RunState>((set, get) => ({
       progress: null,
       preview: null,
       cancelRequested: false,
-      last: input ? { id: (last?.id ?? 0) + 1, input, result } : last,
+      last: input ? { id: (last?.id ?? 0) + 1, input, result, finishedAt: Date.now() } : last,
       warnings: result.warnings,
     });
   },

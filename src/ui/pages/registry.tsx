@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import type { PageId } from '../router.js';
+import { HistoryPage } from './HistoryPage.js';
 import { StudioPage } from './StudioPage.js';
 
 export interface PageEntry {
@@ -10,4 +11,7 @@ export interface PageEntry {
 }
 
 /** The app's pages, in navigation order. Each page lives in its own file under src/ui/pages/. */
-export const PAGES: readonly PageEntry[] = [{ id: 'studio', label: 'Studio', component: StudioPage }];
+export const PAGES: readonly PageEntry[] = [
+  { id: 'studio', label: 'Studio', component: StudioPage },
+  { id: 'history', label: 'History', component: HistoryPage },
+];
