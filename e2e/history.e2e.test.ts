@@ -150,6 +150,14 @@ describe('History: every Studio video is kept in the browser, across reloads', (
     expect(await player.getByTestId('player-title').textContent()).toBe(HTML_PROMPT);
     // Nothing of the prompt became markup anywhere on the page.
     expect(await page.locator('img[src="x"], main b').count()).toBe(0);
+
+    // Open in Studio puts the kept video's recipe into the form, prompt as typed.
+    await player.getByRole('button', { name: 'Open in Studio' }).click();
+    await page.getByLabel('Prompt', { exact: true }).waitFor();
+    expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe(HTML_PROMPT);
+    expect(await page.getByLabel('Steps', { exact: true }).inputValue()).toBe('2');
+    expect(await page.getByTestId('recipe-status').textContent()).toMatch(/The video’s recipe loaded/);
+    expect(await page.locator('img[src="x"], main b').count()).toBe(0);
     expect(dialogs).toEqual([]);
   });
 
