@@ -8,6 +8,7 @@ import { Mp4Download } from '../Mp4Download.js';
 import { ResultPlayer } from '../ResultPlayer.js';
 import { applyRecipe } from '../recipe/apply-recipe.js';
 import { RecipeDownload } from '../recipe/RecipeDownload.js';
+import { useRecipeStore } from '../recipe/recipe-store.js';
 import { navigate } from '../router.js';
 import type { HistoryEntry } from './history-db.js';
 import { historyFrames } from './history-store.js';
@@ -20,6 +21,7 @@ type Loaded =
 /** A kept video, decoded from its PNG frames, in the same player as the Studio's. */
 export function HistoryPlayer({ entry }: { entry: HistoryEntry }) {
   const [loaded, setLoaded] = useState<Loaded>({ phase: 'loading' });
+  const [openError, setOpenError] = useState<string | null>(null);
   const { recipe, cost } = entry;
 
   useEffect(() => {
@@ -49,6 +51,11 @@ export function HistoryPlayer({ entry }: { entry: HistoryEntry }) {
   const base = `ivmix-${recipe.pack.id}-seed${recipe.seed}`;
   const openInStudio = () => {
     if (applyRecipe(recipe, 'The video’s recipe')) navigate('studio');
+    else {
+      // Said here: the Studio, where recipe notices usually show, is not on screen.
+      const notice = useRecipeStore.getState().notice;
+      setOpenError(notice?.kind === 'error' ? notice.text : 'The video’s recipe could not be loaded into the Studio.');
+    }
   };
   return (
     <ResultPlayer
@@ -93,6 +100,11 @@ export function HistoryPlayer({ entry }: { entry: HistoryEntry }) {
           </>
         )}
       </dl>
+      {openError && (
+        <p role="alert" className="alert" data-testid="history-open-error">
+          {openError}
+        </p>
+      )}
     </ResultPlayer>
   );
 }
