@@ -48,6 +48,14 @@ async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm
         rgba: Array.from(result.frames.rgba),
         latents: Array.from(result.latents),
         calls: result.timings.calls.length,
+        timings: {
+          modelMs: result.timings.modelMs,
+          schedulerMs: result.timings.schedulerMs,
+          transferMs: result.timings.transferMs,
+          schedulerSteps: result.timings.schedulerSteps,
+          latentsOnGpu: result.timings.latentsOnGpu,
+          gpuLiveTensorsAfter: result.timings.gpuLiveTensorsAfter,
+        },
       };
     },
     { packUrl: PACK_URL, request: REQUEST, backend },
@@ -71,6 +79,11 @@ describe('a full generation of the bundled pack in the engine worker', () => {
         expect(got.backend).toBe(backend);
         expect(got.verified).toBe(true);
         expect(got.calls).toBe(10);
+        // On WebGPU the latents stay on the GPU between UNet calls; every GPU handle is released at the end.
+        expect(got.timings.latentsOnGpu).toBe(backend === 'webgpu');
+        if (backend === 'webgpu') expect(got.timings.gpuLiveTensorsAfter).toBe(0);
+        expect(got.timings.schedulerSteps).toBe(10);
+        console.log(`${backend}: sampling breakdown`, got.timings);
         const diff = frameDifference(rgbaToRgb(got.rgba), rgbaToRgb(node.frames.rgba));
         // WASM runs the same kernels as Node; WebGPU's float32 kernels differ in the last bits.
         expect(diff.maxLsb).toBeLessThanOrEqual(backend === 'wasm' ? 1 : 2);

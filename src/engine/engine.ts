@@ -4,7 +4,7 @@ import { rgbToRgba } from '../media/video-frames.js';
 import { generateVideo } from '../pipeline/text-to-video.js';
 import type { BlobStore } from '../runtime/download/blob-store.js';
 import type { OrtModule } from '../runtime/ort.js';
-import { type PackReader, urlPackReader } from '../runtime/pack-reader.js';
+import { PackLayoutError, type PackReader, resolvePackLocation, urlPackReader } from '../runtime/pack-reader.js';
 import { freeDimensionOverrides, type GenerationShape, shapeKey } from '../runtime/shape-specialization.js';
 import { chooseBackend } from './backend.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
@@ -76,6 +76,7 @@ export class Engine implements EngineApi {
       const common = {
         ort: this.ort,
         signal: controller.signal,
+        imageModelReader: (baseUrl: string) => this.imageModelReader(source, reader.location, baseUrl),
         ...(onProgress ? { onProgress } : {}),
         ...(this.options.store && source.kind === 'url' && isHttpUrl(reader.location)
           ? { store: this.options.store, downloadBase: reader.location }
@@ -150,9 +151,18 @@ export class Engine implements EngineApi {
     }
     const calls: ModelCallTiming[] = [];
     const previewEvery = request.previewEvery ?? 1;
+    const previewAt = (step: number, steps: number) =>
+      !!info.preview && previewEvery > 0 && (step % previewEvery === 0 || step === steps - 1);
     const started = performance.now();
     try {
+      const gpuDevice = await this.residentDevice(request);
       const result = await generateVideo(pack.models, pack.schedulers, {
+        ...(gpuDevice ? { gpuDevice } : {}),
+        // Latents on the GPU are read back only where a preview is sent.
+        readLatentsAt: (step) => !!onProgress && previewAt(step, settings.steps),
+        ...(onProgress
+          ? { onDecoded: (frame: number, total: number) => onProgress({ type: 'decode', frame, frames: total }) }
+          : {}),
         tokenIds,
         settings,
         latentShape: [1, info.latentChannels, frames, height / 8, width / 8],
@@ -172,7 +182,7 @@ export class Engine implements EngineApi {
             return;
           }
           onProgress({ type: 'step-end', step: event.step, steps: event.steps, timestep: event.timestep });
-          if (info.preview && previewEvery > 0 && (event.step % previewEvery === 0 || event.step === event.steps - 1)) {
+          if (info.preview && event.latents && previewAt(event.step, event.steps)) {
             onProgress({ type: 'preview', step: event.step, frames: latentPreview(event.latents, info.preview, FPS) });
           }
         },
@@ -195,6 +205,17 @@ export class Engine implements EngineApi {
           decodeMs: result.timings.decodeMs,
           outsideCallsMs: Math.max(0, result.timings.samplingMs - callMs),
           calls,
+          modelMs: callMs,
+          schedulerMs: result.timings.sampling.schedulerMs,
+          transferMs: result.timings.sampling.transferMs,
+          schedulerSteps: result.timings.sampling.schedulerSteps,
+          latentsOnGpu: result.timings.sampling.latentsOnGpu,
+          ...(result.timings.sampling.liveTensorsAfter !== undefined
+            ? {
+                gpuLiveTensorsAfter: result.timings.sampling.liveTensorsAfter,
+                gpuPeakLiveTensors: result.timings.sampling.peakLiveTensors ?? 0,
+              }
+            : {}),
         },
       };
     } finally {
@@ -246,6 +267,29 @@ export class Engine implements EngineApi {
     pack.models = fresh;
     this.specializedKey = key;
     await old.release();
+  }
+
+  /**
+   * The WebGPU device onnxruntime runs the UNets on, when this generation keeps its latents there (WebGPU
+   * backend, not turned off by the request); null otherwise.
+   */
+  private async residentDevice(request: GenerateRequest): Promise<GPUDevice | null> {
+    if (this.backend !== 'webgpu' || request.keepLatentsOnGpu === false) return null;
+    return ((await this.ort.env.webgpu.device) as GPUDevice | undefined) ?? null;
+  }
+
+  /**
+   * The SD1.5 folder a pack borrows its IDM from (manifest `imageModel.baseUrl`), resolved against the pack's
+   * own location. Read as it is: it has no manifest to verify or cache it against.
+   */
+  private imageModelReader(source: PackSource, packLocation: string, baseUrl: string): PackReader {
+    if (source.kind === 'files') {
+      throw new PackLayoutError(
+        `This pack takes its image model from "${baseUrl}" (imageModel.baseUrl in its manifest), which picked files cannot reach. Load the pack from its URL, or use a pack with its own unet/.`,
+      );
+    }
+    const resolved = resolvePackLocation(packLocation, baseUrl);
+    return this.options.readerFor ? this.options.readerFor({ kind: 'url', baseUrl: resolved }) : urlPackReader(resolved);
   }
 
   private readerFor(source: PackSource): PackReader {

@@ -1,10 +1,13 @@
 import { parseSchedulerConfig } from '../core/scheduler/config.js';
+import { formatShape } from '../core/tensor/tensor.js';
 import type { Schedulers } from '../pipeline/text-to-video.js';
 import type { BlobStore } from '../runtime/download/blob-store.js';
 import { type DownloadSetProgress, downloadFiles } from '../runtime/download/download-set.js';
 import { IntegrityError } from '../runtime/download/errors.js';
 import { sha256Hex } from '../runtime/download/sha256.js';
+import { ModelSignatureError } from '../runtime/errors.js';
 import { createModelSet, type ModelBytes, type ModelPart, type ModelSet, type ModelSetOptions } from '../runtime/model-set.js';
+import type { OnnxUnet } from '../runtime/onnx-unet.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { type ExternalDataOption, externalDataOption } from '../runtime/pack/external-data.js';
 import {
@@ -14,7 +17,8 @@ import {
   type PackManifest,
   parsePackManifest,
 } from '../runtime/pack/manifest.js';
-import { type PackReader, readPack } from '../runtime/pack-reader.js';
+import { readSd15ImageUnet } from '../runtime/pack/sd15-folder.js';
+import { PackLayoutError, type PackReader, readPack } from '../runtime/pack-reader.js';
 import { PackTokenizer } from '../runtime/tokenizer.js';
 import type { Backend, PackInfo } from './types.js';
 
@@ -50,6 +54,11 @@ export interface LoadPackOptions {
   fetch?: typeof fetch;
   signal?: AbortSignal;
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Where a manifest's `imageModel.baseUrl` (an SD1.5 diffusers-ONNX folder lending its unet/ as the IDM) is
+   * read from: the engine resolves it against the pack's own location. Without it such packs are refused.
+   */
+  imageModelReader?: (baseUrl: string) => PackReader;
 }
 
 /**
@@ -91,7 +100,8 @@ export async function loadPack(
   });
   const c = manifest.components;
   const [textEncoder, videoUnet, vaeDecoder] = [await part(c.textEncoder), await part(c.videoUnet), await part(c.vaeDecoder)];
-  const imageUnet = c.imageUnet ? await part(c.imageUnet) : undefined;
+  const borrowed = manifest.imageModel ? await borrowImageModel(manifest.imageModel.baseUrl, options) : undefined;
+  const imageUnet = c.imageUnet ? await part(c.imageUnet) : borrowed;
   const bytes: ModelBytes = {
     textEncoder: textEncoder.model,
     videoUnet: videoUnet.model,
@@ -116,15 +126,25 @@ export async function loadPack(
   };
   const sessionOptions: ModelSetOptions = {
     executionProviders: [options.backend],
+    unetOutputsOnGpu: options.backend === 'webgpu',
     videoTextPerFrame: manifest.videoTextEmbeddings === 'per-frame',
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
   };
   const models = await createModelSet(options.ort, bytes, sessionOptions);
+  if (borrowed && models.image) {
+    try {
+      checkBorrowedImageModel(models.image, manifest, borrowed.location);
+    } catch (error) {
+      await models.release();
+      throw error;
+    }
+  }
   const info: PackInfo = {
     id: manifest.id,
     name: manifest.name,
     description: manifest.description,
-    verified: true,
+    // A borrowed SD1.5 folder has no manifest: its files cannot be checked.
+    verified: !borrowed,
     precision: manifest.precision,
     nativeResolution: manifest.nativeResolution,
     frames: manifest.frames,
@@ -139,6 +159,46 @@ export async function loadPack(
     files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
   };
   return { info, manifest, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
+}
+
+/** The unet/ of an SD1.5 diffusers-ONNX folder, used as the pack's IDM as it is (no conversion). */
+async function borrowImageModel(
+  baseUrl: string,
+  options: LoadPackOptions,
+): Promise<{ model: Uint8Array; externalData: ExternalDataOption; location: string }> {
+  if (!options.imageModelReader) {
+    throw new PackLayoutError(
+      `This pack takes its image model from "${baseUrl}" (imageModel.baseUrl in its manifest), which cannot be reached from here.`,
+    );
+  }
+  const reader = options.imageModelReader(baseUrl);
+  const { model, externalData } = await readSd15ImageUnet(reader);
+  options.onProgress?.({
+    phase: 'notice',
+    message: `Image model (IDM) from the SD1.5 folder ${reader.location}, used as it is; it has no manifest, so its files are not verified.`,
+  });
+  return { model, externalData, location: reader.location };
+}
+
+/** The borrowed IDM must fit the pack: same latent channels, same text embedding width as the pack's encoder. */
+function checkBorrowedImageModel(unet: OnnxUnet, manifest: PackManifest, location: string): void {
+  const { sample, text } = unet.signature;
+  const channels = sample.shape[1];
+  const width = text.shape[2];
+  if (typeof channels === 'number' && channels !== manifest.latentChannels) {
+    throw new ModelSignatureError(
+      'unet',
+      sample.name,
+      `${location}unet/model.onnx takes ${channels} latent channels, but this pack's latents have ${manifest.latentChannels}; it cannot be the pack's image model.`,
+    );
+  }
+  if (typeof width === 'number' && width !== manifest.textEmbeddingWidth) {
+    throw new ModelSignatureError(
+      'unet',
+      text.name,
+      `${location}unet/model.onnx takes text embeddings ${width} wide (input "${text.name}" ${formatShape(text.shape)}), but this pack's text encoder gives ${manifest.textEmbeddingWidth}; use an image model made for the same text encoder (SD1.5 models take 768).`,
+    );
+  }
 }
 
 function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptions: ModelSetOptions): LoadedPack['respecialize'] {
@@ -214,6 +274,7 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
   const { bytes, schedulers } = await readPack(reader);
   const sessionOptions: ModelSetOptions = {
     executionProviders: [options.backend],
+    unetOutputsOnGpu: options.backend === 'webgpu',
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
   };
   const models = await createModelSet(options.ort, bytes, sessionOptions);

@@ -90,6 +90,11 @@ export interface GenerateRequest {
   tokenIds?: { uncond: number[]; cond: number[] };
   /** Use these initial latents instead of the seed's draw. */
   initLatents?: Float32Array;
+  /**
+   * On WebGPU, keep the latents on the GPU between UNet calls and run the scheduler arithmetic there
+   * (default true). False takes every UNet output back to the CPU, as on WASM (for comparisons).
+   */
+  keepLatentsOnGpu?: boolean;
 }
 
 /** Frames leave the engine in the encoders' layout (RGBA, frame after frame): see src/media/video-frames.ts. */
@@ -131,6 +136,21 @@ export interface GenerateResult {
     /** Sampling time not spent inside model calls: scheduler arithmetic, layout changes, CPU↔GPU copies. */
     outsideCallsMs: number;
     calls: ModelCallTiming[];
+    /** Σ of the model calls (on the GPU path each waits for the device queue, so this is the UNets' real time). */
+    modelMs: number;
+    /** Scheduler arithmetic between calls (layout changes, CFG, DDIM / inversion steps), settled on the GPU path. */
+    schedulerMs: number;
+    /**
+     * CPU↔GPU copies of latents and text rows outside the model calls (GPU path: uploads once, preview and
+     * final reads). On the CPU path the copies into onnxruntime happen inside its run and are model time: 0.
+     */
+    transferMs: number;
+    /** Scheduler passes run (one per sub-step): schedulerMs / schedulerSteps is the per-pass cost. */
+    schedulerSteps: number;
+    latentsOnGpu: boolean;
+    /** GPU path: latent handles still alive when sampling ended (0: nothing leaked) and the most alive at once. */
+    gpuLiveTensorsAfter?: number;
+    gpuPeakLiveTensors?: number;
   };
 }
 

@@ -33,6 +33,12 @@ export interface ModelSetOptions {
   onPart?: (part: ModelPart) => void;
   /** VDM text convention when the manifest states it; otherwise read from the graph. */
   videoTextPerFrame?: boolean;
+  /**
+   * Leave the UNets' outputs on the GPU (`preferredOutputLocation: 'gpu-buffer'`, WebGPU only), so that the
+   * sampler can keep its latents there between calls (src/runtime/webgpu). CPU callers still work: their
+   * reads download the output.
+   */
+  unetOutputsOnGpu?: boolean;
 }
 
 export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options: ModelSetOptions = {}): Promise<ModelSet> {
@@ -40,10 +46,12 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
   const open = async (part: string, data: Uint8Array, key: ModelPart): Promise<OrtSession> => {
     options.onPart?.(key);
     const externalData = bytes.externalData?.[key];
+    const gpuOutputs = options.unetOutputsOnGpu === true && (key === 'imageUnet' || key === 'videoUnet');
     try {
       const s = await ort.InferenceSession.create(data, {
         executionProviders: options.executionProviders ?? ['wasm'],
         graphOptimizationLevel: 'all',
+        ...(gpuOutputs ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
         ...(externalData && externalData.length > 0 ? { externalData } : {}),
         ...(options.freeDimensions?.[key] ? { freeDimensionOverrides: options.freeDimensions[key] } : {}),
       });

@@ -17,7 +17,7 @@ export class OnnxUnet implements NoisePredictor {
   readonly signature: UnetSignature;
 
   constructor(
-    private readonly ort: OrtModule,
+    readonly ort: OrtModule,
     readonly session: OrtSession,
     readonly kind: 'image' | 'video',
     readonly part: string,
@@ -28,20 +28,8 @@ export class OnnxUnet implements NoisePredictor {
   }
 
   async predictNoise(sample: Tensor, timestep: number, textEmbeddings: Tensor): Promise<Tensor> {
-    const sig = this.signature;
-    const batch = sample.shape[0] as number;
-    if (textEmbeddings.shape[0] !== batch) {
-      throw new RangeError(`${this.part}: ${batch} samples but ${textEmbeddings.shape[0]} text rows`);
-    }
-    const axisNames = this.kind === 'video' ? VIDEO_AXES : IMAGE_AXES;
-    for (let axis = 1; axis < sample.shape.length; axis++) {
-      checkDim(this.part, sig.sample, axis, sample.shape[axis] as number, axisNames[axis] as string);
-    }
-    checkDim(this.part, sig.text, 1, textEmbeddings.shape[1] as number, 'text tokens');
-    checkDim(this.part, sig.text, 2, textEmbeddings.shape[2] as number, 'text embedding width');
-
     // Static-batch exports (e.g. batch 2) are fed in chunks of their batch size.
-    const chunks = staticBatchChunks(this.part, sig.sample, batch, 'samples');
+    const chunks = this.checkCall(sample.shape, textEmbeddings.shape);
     if (chunks > 1) {
       const samples = splitBatch(sample, chunks);
       const texts = splitBatch(textEmbeddings, chunks);
@@ -52,20 +40,43 @@ export class OnnxUnet implements NoisePredictor {
     return this.run(sample, timestep, textEmbeddings);
   }
 
-  private async run(sample: Tensor, timestep: number, text: Tensor): Promise<Tensor> {
+  /**
+   * Check a call's shapes against the graph (ModelSignatureError naming the input otherwise); returns how
+   * many chunks a static-batch export needs.
+   */
+  checkCall(sampleShape: readonly number[], textShape: readonly number[]): number {
+    const sig = this.signature;
+    const batch = sampleShape[0] as number;
+    if (textShape[0] !== batch) {
+      throw new RangeError(`${this.part}: ${batch} samples but ${textShape[0]} text rows`);
+    }
+    const axisNames = this.kind === 'video' ? VIDEO_AXES : IMAGE_AXES;
+    for (let axis = 1; axis < sampleShape.length; axis++) {
+      checkDim(this.part, sig.sample, axis, sampleShape[axis] as number, axisNames[axis] as string);
+    }
+    checkDim(this.part, sig.text, 1, textShape[1] as number, 'text tokens');
+    checkDim(this.part, sig.text, 2, textShape[2] as number, 'text embedding width');
+    return staticBatchChunks(this.part, sig.sample, batch, 'samples');
+  }
+
+  /**
+   * Run one chunk with the text in the layout the graph wants: for the VDM per video or per frame, settled
+   * by trying when neither the metadata nor the manifest tells (`run(perFrame)` does the actual call).
+   */
+  async withTextLayout<T>(batch: number, run: (perFrame: boolean) => Promise<T>): Promise<T> {
     const sig = this.signature;
     if (this.kind === 'video' && sig.textPerFrame === 'unknown') {
       // Neither the metadata nor the manifest tells; try per video (diffusers ≤ 0.30), then per frame.
       // With one video both layouts hold the same rows, and a per-frame graph may broadcast a single
       // row without complaint, so only a call with several videos can settle the question for good.
-      const decisive = (sample.shape[0] as number) > 1;
+      const decisive = batch > 1;
       try {
-        const out = await this.runOnce(sample, timestep, text, false);
+        const out = await run(false);
         if (decisive) sig.textPerFrame = false;
         return out;
       } catch (perVideoError) {
         try {
-          const out = await this.runOnce(sample, timestep, text, true);
+          const out = await run(true);
           sig.textPerFrame = true;
           return out;
         } catch {
@@ -73,7 +84,11 @@ export class OnnxUnet implements NoisePredictor {
         }
       }
     }
-    return this.runOnce(sample, timestep, text, this.kind === 'video' && sig.textPerFrame === true);
+    return run(this.kind === 'video' && sig.textPerFrame === true);
+  }
+
+  private run(sample: Tensor, timestep: number, text: Tensor): Promise<Tensor> {
+    return this.withTextLayout(sample.shape[0] as number, (perFrame) => this.runOnce(sample, timestep, text, perFrame));
   }
 
   private async runOnce(sample: Tensor, timestep: number, text: Tensor, perFrame: boolean): Promise<Tensor> {

@@ -15,8 +15,11 @@ export class OnnxVaeDecoder {
     this.signature = resolveVaeDecoderSignature(part, session);
   }
 
-  /** Decode in chunks of `chunk` frames (1 = the official enable_vae_slicing) to bound memory. */
-  async decode(latents: Tensor, chunk = 1): Promise<Tensor> {
+  /**
+   * Decode in chunks of `chunk` frames (1 = the official enable_vae_slicing) to bound memory. `onDecoded`
+   * hears the number of frames decoded so far after every chunk.
+   */
+  async decode(latents: Tensor, chunk = 1, onDecoded?: (done: number, total: number) => void): Promise<Tensor> {
     const sig = this.signature;
     checkDim(this.part, sig.input, 1, latents.shape[1] as number, 'latent channels');
     const n = latents.shape[0] as number;
@@ -33,6 +36,7 @@ export class OnnxVaeDecoder {
       if (!out) throw new Error(`${this.part}: output "${sig.output}" is missing`);
       outs.push(await fromOrtFloat(out));
       out.dispose();
+      onDecoded?.(outs.length * size, n);
     }
     return concatBatch(outs);
   }

@@ -83,3 +83,14 @@ export function urlPackReader(baseUrl: string, fetchImpl: typeof fetch = fetch):
     },
   };
 }
+
+/**
+ * `relative` (e.g. "../sd15/" or "/models/sd15/") resolved against a reader's location: a URL for URL
+ * readers, a folder path for folders on disk (Node), with the same "..", "/" rules as URLs.
+ */
+export function resolvePackLocation(location: string, relative: string): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(location)) return new URL(relative, location).href;
+  const base = location.endsWith('/') ? location : `${location}/`;
+  const resolved = new URL(relative, `file://${base.startsWith('/') ? '' : '/'}${base}`).pathname;
+  return decodeURIComponent(resolved);
+}

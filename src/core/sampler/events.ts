@@ -21,7 +21,10 @@ interface CallInfo {
 export type SamplerEvent =
   | ({ type: 'model-call-start' } & CallInfo)
   | ({ type: 'model-call-end'; durationMs: number } & CallInfo)
-  /** After every outer step; `latents` is the live buffer, copy it if you keep it. */
-  | { type: 'step-end'; step: number; steps: number; timestep: number; latents: Tensor };
+  /**
+   * After every outer step; `latents` is the live buffer, copy it if you keep it. Always there when the
+   * latents are on the CPU; in a resident space (GPU) only at the steps `SampleOptions.readLatentsAt` asks for.
+   */
+  | { type: 'step-end'; step: number; steps: number; timestep: number; latents?: Tensor };
 
 export type SamplerEventListener = (event: SamplerEvent) => void;

@@ -9,14 +9,15 @@ import type { Tensor } from '../tensor/tensor.js';
  *   per frame when the exported graph wants [B·F, 77, D])
  * Both return the model output (the noise prediction for epsilon models) in the sample's shape.
  */
-export interface NoisePredictor {
-  predictNoise(sample: Tensor, timestep: number, textEmbeddings: Tensor, signal?: AbortSignal): Promise<Tensor>;
+export interface NoisePredictor<L = Tensor> {
+  /** `L` is the handle type of the latent space the sampler runs in (plain tensors by default; see latent-space.ts). */
+  predictNoise(sample: L, timestep: number, textEmbeddings: L, signal?: AbortSignal): Promise<L>;
 }
 
-export interface SamplerModels {
+export interface SamplerModels<L = Tensor> {
   /** Required by the variants that use the image model (IV-mixed and the ablations). */
-  image?: NoisePredictor;
-  video: NoisePredictor;
+  image?: NoisePredictor<L>;
+  video: NoisePredictor<L>;
 }
 
 /** Text embeddings for one video batch: the negative/empty prompt and the prompt, each [B, 77, D]. */

@@ -10,8 +10,17 @@
  * (latent channels, text width 768, fp16/fp32) is still checked by resolveUnetSignature when the session
  * opens, which is what catches a folder that is not SD1.5-compatible.
  */
-import { ExternalDataError, type ExternalDataFile, resolveExternalData } from './external-data.js';
+import type { PackReader } from '../pack-reader.js';
+import {
+  ExternalDataError,
+  type ExternalDataFile,
+  type ExternalDataOption,
+  externalDataOption,
+  KNOWN_EXTERNAL_DATA_NAMES,
+  resolveExternalData,
+} from './external-data.js';
 import { packPathProblem } from './manifest.js';
+import { externalDataLocations } from './onnx-external-refs.js';
 
 export class Sd15FolderError extends Error {
   override name = 'Sd15FolderError';
@@ -103,4 +112,48 @@ export function describeSd15Folder(listing: readonly string[], location = 'the S
     nativeResolution: { width: 512, height: 512 },
     paths,
   };
+}
+
+/** Files an SD1.5 diffusers-ONNX folder may hold, probed one by one when the source cannot list a folder (HTTP). */
+const SD15_CANDIDATES = [
+  'model_index.json',
+  ...['unet', 'text_encoder', 'vae_decoder'].flatMap((dir) => [
+    `${dir}/model.onnx`,
+    ...KNOWN_EXTERNAL_DATA_NAMES.map((name) => `${dir}/${name}`),
+  ]),
+  'tokenizer/tokenizer.json',
+  'tokenizer/vocab.json',
+  'tokenizer/merges.txt',
+  'tokenizer/tokenizer_config.json',
+  'scheduler/scheduler_config.json',
+];
+
+/** The files of an SD1.5 folder that exist, found with the reader's `exists` (no directory listing needed). */
+export async function probeSd15Folder(reader: Pick<PackReader, 'exists'>): Promise<string[]> {
+  const present = await Promise.all(SD15_CANDIDATES.map((p) => reader.exists(p)));
+  return SD15_CANDIDATES.filter((_, i) => present[i]);
+}
+
+/**
+ * The IDM of a pack from an SD1.5 diffusers-ONNX folder, as it is: unet/model.onnx and the external-data file
+ * its graph refers to (weights.pb, model.onnx_data, ...). The folder's text encoder, VAE and tokenizer are not
+ * needed: as in the official AnimateDiff code, the IDM is conditioned on the pack's own text embeddings.
+ */
+export async function readSd15ImageUnet(
+  reader: PackReader,
+): Promise<{ description: Sd15FolderDescription; model: Uint8Array; externalData: ExternalDataOption }> {
+  const listing = await probeSd15Folder(reader);
+  const description = describeSd15Folder(listing, reader.location);
+  const model = await reader.read(description.imageUnet.model);
+  let files: ExternalDataFile[];
+  try {
+    // The graph's own references are authoritative (they are what onnxruntime looks up).
+    files = resolveExternalData(description.imageUnet.model, listing, {
+      referenced: externalDataLocations(model, `${reader.location}${description.imageUnet.model}`),
+    });
+  } catch (error) {
+    if (error instanceof ExternalDataError) throw new Sd15FolderError(`${reader.location}: ${error.message}`);
+    throw error;
+  }
+  return { description, model, externalData: await externalDataOption(files, (p) => reader.read(p)) };
 }

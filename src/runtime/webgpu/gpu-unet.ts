@@ -1,0 +1,87 @@
+import type { NoisePredictor } from '../../core/sampler/models.js';
+import { ModelSignatureError } from '../errors.js';
+import type { OnnxUnet } from '../onnx-unet.js';
+import { timestepTensor } from '../tensors.js';
+import type { GpuLatentSpace, GpuTensor } from './gpu-latent-space.js';
+
+/**
+ * A UNet whose inputs and outputs stay on the GPU: the sample and text are fed as GPU tensors
+ * (`Tensor.fromGpuBuffer`), the session was created with `preferredOutputLocation: 'gpu-buffer'`, and the
+ * output is handed to the latent space without a readback. It wraps an OnnxUnet for the signature
+ * adaptations (static batch, fp16, VDM text per video or per frame, timestep form).
+ *
+ * `session.run` resolves once the work is queued, not done; the call waits for the device queue so that the
+ * sampler's model-call time is the UNet's real time and the scheduler time after it is its own.
+ */
+export class GpuOnnxUnet implements NoisePredictor<GpuTensor> {
+  constructor(
+    readonly unet: OnnxUnet,
+    private readonly space: GpuLatentSpace,
+  ) {}
+
+  async predictNoise(sample: GpuTensor, timestep: number, textEmbeddings: GpuTensor): Promise<GpuTensor> {
+    const chunks = this.unet.checkCall(sample.shape, textEmbeddings.shape);
+    let out: GpuTensor;
+    if (chunks === 1) {
+      out = await this.run(sample, timestep, textEmbeddings);
+    } else {
+      const rows = (sample.shape[0] as number) / chunks;
+      const outs: GpuTensor[] = [];
+      try {
+        for (let i = 0; i < chunks; i++) {
+          const s = this.space.sliceBatch(sample, i * rows, rows);
+          const t = this.space.sliceBatch(textEmbeddings, i * rows, rows);
+          try {
+            outs.push(await this.run(s, timestep, t));
+          } finally {
+            this.space.release(s);
+            this.space.release(t);
+          }
+        }
+        out = this.space.concatBatch(outs);
+      } finally {
+        for (const o of outs) this.space.release(o);
+      }
+    }
+    await this.space.settle();
+    return out;
+  }
+
+  private run(sample: GpuTensor, timestep: number, text: GpuTensor): Promise<GpuTensor> {
+    return this.unet.withTextLayout(sample.shape[0] as number, (perFrame) => this.runOnce(sample, timestep, text, perFrame));
+  }
+
+  private async runOnce(sample: GpuTensor, timestep: number, text: GpuTensor, perFrame: boolean): Promise<GpuTensor> {
+    const { ort, signature: sig, session, part } = this.unet;
+    const frames = this.unet.kind === 'video' ? (sample.shape[2] as number) : 1;
+    const temporaries: GpuTensor[] = [];
+    const temp = (t: GpuTensor): GpuTensor => {
+      temporaries.push(t);
+      return t;
+    };
+    try {
+      const embeds = perFrame ? temp(this.space.repeatInterleaveBatch(text, frames)) : text;
+      const feedSample = sig.dtype === 'float16' ? temp(this.space.toHalf(sample)) : sample;
+      const feedText = sig.text.type === 'float16' ? temp(this.space.toHalf(embeds)) : embeds;
+      const feeds = {
+        [sig.sample.name]: ort.Tensor.fromGpuBuffer(feedSample.buffer, {
+          dataType: feedSample.dtype,
+          dims: [...feedSample.shape],
+        }),
+        [sig.timestep.name]: timestepTensor(ort, sig.timestepFeed, timestep, sample.shape[0] as number),
+        [sig.text.name]: ort.Tensor.fromGpuBuffer(feedText.buffer, { dataType: feedText.dtype, dims: [...feedText.shape] }),
+      };
+      const results = await session.run(feeds, [sig.output]);
+      const out = results[sig.output];
+      if (!out) throw new ModelSignatureError(part, sig.output, `${part}: output "${sig.output}" is missing from the results.`);
+      const adopted = this.space.adoptOrtOutput(out);
+      if (adopted.dtype === 'float32') return adopted;
+      // fp16 graphs: the latents stay float32 between calls, as on the CPU path.
+      const widened = this.space.fromHalf(adopted);
+      this.space.release(adopted);
+      return widened;
+    } finally {
+      for (const t of temporaries) this.space.release(t);
+    }
+  }
+}
