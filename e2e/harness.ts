@@ -76,13 +76,24 @@ const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/u
  * networking (the sandbox has no internet) and --enable-unsafe-webgpu, the one flag that gives the
  * SwiftShader WebGPU adapter on a machine without a GPU.
  */
-export async function launchBrowser(options: { fixturesDir?: string; webgpu?: boolean } = {}): Promise<BrowserSession> {
+export async function launchBrowser(
+  options: {
+    fixturesDir?: string;
+    webgpu?: boolean;
+    /**
+     * Let the app's offline service worker run. Off by default: it precaches the bundled pack and answers the
+     * page's requests for it from its cache, out of reach of the routes that tests use to fault or count them.
+     */
+    serviceWorkers?: boolean;
+  } = {},
+): Promise<BrowserSession> {
   const executablePath = CHROMIUM_CANDIDATES.find((p) => existsSync(p));
   if (!executablePath) throw new Error('No Chromium found: run `node scripts/ensure-chromium.mjs` (npm run test:e2e does).');
   const userDataDir = mkdtempSync(join(tmpdir(), 'ivmix-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
     headless: true,
+    serviceWorkers: options.serviceWorkers ? 'allow' : 'block',
     args: [
       '--no-sandbox',
       '--disable-quic',

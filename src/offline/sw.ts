@@ -13,6 +13,7 @@ import {
   addPlugins,
   cleanupOutdatedCaches,
   createHandlerBoundToURL,
+  matchPrecache,
   type PrecacheEntry,
   precacheAndRoute,
 } from 'workbox-precaching';
@@ -30,7 +31,10 @@ clientsClaim();
 // onnxruntime-web its threads).
 addPlugins([{ handlerWillRespond: async ({ response }) => withIsolationHeaders(response) }]);
 
-precacheAndRoute(self.__WB_MANIFEST, {
+// The build's file list, injected by vite-plugin-pwa (the placeholder may appear only once).
+const PRECACHE = self.__WB_MANIFEST;
+
+precacheAndRoute(PRECACHE, {
   // The pages are hash-routed; query strings (?autoload=0) do not change the files.
   ignoreURLParametersMatching: [/.*/],
 });
@@ -38,3 +42,18 @@ cleanupOutdatedCaches();
 
 // Every navigation inside the app's scope is the one page.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
+
+// The pack reader asks whether a pack has a manifest with a HEAD request; answer those for precached files
+// too (the headers of the stored copy, no body), or a page opened offline would wait for the network first.
+const precachedUrls = new Set(PRECACHE.map((e) => new URL(typeof e === 'string' ? e : e.url, self.registration.scope).href));
+registerRoute(
+  ({ url }) => precachedUrls.has(`${url.origin}${url.pathname}`),
+  async ({ url, request }) => {
+    const cached = await matchPrecache(`${url.origin}${url.pathname}`);
+    if (!cached) return fetch(request);
+    return withIsolationHeaders(
+      new Response(null, { status: cached.status, statusText: cached.statusText, headers: cached.headers }),
+    );
+  },
+  'HEAD',
+);

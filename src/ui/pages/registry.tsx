@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import type { PageId } from '../router.js';
 import { HistoryPage } from './HistoryPage.js';
+import { ModelsPage } from './ModelsPage.js';
 import { StudioPage } from './StudioPage.js';
 
 export interface PageEntry {
@@ -14,4 +15,5 @@ export interface PageEntry {
 export const PAGES: readonly PageEntry[] = [
   { id: 'studio', label: 'Studio', component: StudioPage },
   { id: 'history', label: 'History', component: HistoryPage },
+  { id: 'models', label: 'Models', component: ModelsPage },
 ];

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
+
+/** Files the app needs offline, by path pattern, each of which must be in the service worker's cache. */
+const MUST_BE_CACHED = [
+  /\/index\.html$/,
+  /\/assets\/index-[^/]+\.js$/,
+  /\/assets\/index-[^/]+\.css$/,
+  /\/assets\/engine\.worker-[^/]+\.js$/,
+  /\/assets\/ort-wasm-[^/]+\.wasm$/,
+  /\/assets\/ffmpeg-core-[^/]+\.js$/,
+  /\/assets\/ffmpeg-core-[^/]+\.wasm$/,
+  /\/models\/tinyworld-v1\/manifest\.json$/,
+  /\/models\/tinyworld-v1\/motion_unet\/model\.onnx$/,
+];
+
+describe('offline: the app, opened once with the network, opens and generates with it cut', () => {
+  let server: PreviewServer;
+  let browser: BrowserSession;
+
+  beforeAll(async () => {
+    server = await startPreview();
+    browser = await launchBrowser({ serviceWorkers: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.stop();
+  });
+
+  it('serves everything from the service worker cache after a reload offline, cross-origin isolated, and generates', async () => {
+    const { page, context } = browser;
+    await page.goto(server.url);
+    // The service worker controls the page once its precache is complete (it activates only then).
+    await page.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated', null, { timeout: 120_000 });
+    await page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'Models' }).click();
+    await expect.poll(() => page.getByTestId('offline-status').textContent(), { timeout: 30_000 }).toMatch(/^Available offline/);
+
+    const cached = await page.evaluate(async () => {
+      const urls: string[] = [];
+      for (const name of await caches.keys())
+        for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+      return urls;
+    });
+    for (const pattern of MUST_BE_CACHED) expect(cached.some((u) => pattern.test(new URL(u).pathname))).toBe(true);
+
+    // Cut everything: the browser's network, every request the page still makes, and the server itself.
+    const reachedNetwork: string[] = [];
+    await context.setOffline(true);
+    await context.route('**/*', (route) => {
+      reachedNetwork.push(route.request().url());
+      return route.abort('internetdisconnected');
+    });
+    server.stop();
+
+    await page.reload();
+    await page.getByTestId('engine-status').getByText('Engine ready.').waitFor({ timeout: 60_000 });
+    await page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const caps = await page.evaluate(() => window.ivmix.engine.probe());
+    // The engine worker is isolated too, so onnxruntime-web keeps its WASM threads.
+    expect(caps.wasm.crossOriginIsolated).toBe(true);
+
+    // The Studio, with a quick setting (4 frames, 3 steps), offline.
+    await page.getByRole('link', { name: 'Studio' }).click();
+    await page.getByLabel('Prompt', { exact: true }).fill('a red circle moving left on a black background');
+    await page.getByLabel('Steps', { exact: true }).fill('3');
+    await page.getByLabel('Frames', { exact: true }).fill('4');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    const canvas = page.getByTestId('player-canvas');
+    await canvas.waitFor({ timeout: 120_000 });
+    const lit = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const pixels = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      let n = 0;
+      for (let i = 0; i < pixels.length; i += 4) if ((pixels[i] ?? 0) + (pixels[i + 1] ?? 0) + (pixels[i + 2] ?? 0) > 0) n++;
+      return n;
+    });
+    expect(lit).toBeGreaterThan(0);
+    expect(await page.getByLabel('Frame', { exact: true }).getAttribute('max')).toBe('3');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+
+    // The bundled pack removed from the engine's store comes back from the service worker's copy, offline.
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('button', { name: 'Remove Tiny world' }).click();
+    await page.getByText('Removed Tiny world').waitFor();
+    expect(await page.getByTestId('cached-pack').first().textContent()).toMatch(/Not stored yet/);
+    await page.getByRole('button', { name: 'Use the bundled pack' }).click();
+    await page.getByTestId('pack-load-status').getByText('Loaded from').waitFor({ timeout: 60_000 });
+    await expect
+      .poll(() => page.getByTestId('cached-pack').first().textContent())
+      .toMatch(/Tiny world.*Complete, 7 files, loads offline/);
+    // Nothing went past the service worker.
+    expect(reachedNetwork).toEqual([]);
+    expect(browser.externalRequests).toEqual([]);
+  });
+});
