@@ -14,7 +14,8 @@ export const BUNDLED_PACK_PATH = 'models/tinyworld-v1/';
 
 let engine: StudioEngine | null = null;
 
-function requireEngine(): StudioEngine {
+/** The shared engine (the Compare and Demo pages run on it too). */
+export function requireEngine(): StudioEngine {
   if (!engine) throw new Error('The Studio is not connected to an engine.');
   return engine;
 }

@@ -1,5 +1,7 @@
 import type { ComponentType } from 'react';
 import type { PageId } from '../router.js';
+import { ComparePage } from './ComparePage.js';
+import { DemoPage } from './DemoPage.js';
 import { HistoryPage } from './HistoryPage.js';
 import { ModelsPage } from './ModelsPage.js';
 import { StudioPage } from './StudioPage.js';
@@ -14,6 +16,8 @@ export interface PageEntry {
 /** The app's pages, in navigation order. Each page lives in its own file under src/ui/pages/. */
 export const PAGES: readonly PageEntry[] = [
   { id: 'studio', label: 'Studio', component: StudioPage },
+  { id: 'compare', label: 'Compare', component: ComparePage },
+  { id: 'demo', label: 'Demo', component: DemoPage },
   { id: 'history', label: 'History', component: HistoryPage },
   { id: 'models', label: 'Models', component: ModelsPage },
 ];
