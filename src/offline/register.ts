@@ -37,7 +37,12 @@ export function registerOfflineWorker(onState: (state: OfflineState) => void): v
 
   container
     .register(`${import.meta.env.BASE_URL}${SW_FILE}`, { scope: import.meta.env.BASE_URL })
-    .then((registration) => {
+    .then((registration: ServiceWorkerRegistration | undefined) => {
+      // Browsers with service workers turned off by policy (or test automation that blocks them) register nothing.
+      if (!registration) {
+        onState({ status: 'off', reason: 'This browser does not run service workers here, so the app cannot open offline.' });
+        return;
+      }
       const watch = (worker: ServiceWorker | null) => {
         worker?.addEventListener('statechange', () => {
           // Precaching failed (storage full, a file missing on the server): the worker is thrown away.

@@ -106,7 +106,9 @@ function PackRow({ name, actionName = name, note, pack, inUse, busy, removing, o
         {pack?.id && <span className="pack-id">{pack.id}</span>}
         {note && <span className="pack-source">{note}</span>}
       </th>
-      <td data-testid="cached-pack-size">{pack ? formatBytes(pack.bytes) : '—'}</td>
+      <td className="pack-size" data-testid="cached-pack-size">
+        {pack ? formatBytes(pack.bytes) : '—'}
+      </td>
       <td>{packState(pack)}</td>
       <td className="row-actions">
         {onUse && (
