@@ -1,4 +1,5 @@
 import type { GenerateResult } from '../engine/types.js';
+import { useCompareStore } from './compare/compare-store.js';
 import type { StudioEngine } from './engine.js';
 import { estimateCalls, estimateTimeMs } from './estimate.js';
 import { type FieldErrors, useFormStore } from './form-store.js';
@@ -96,6 +97,11 @@ export async function generate(): Promise<FieldErrors> {
   const summary = packState.summary;
   if (packState.status !== 'ready' || !summary) {
     run.fail('The model pack is not loaded yet. Wait for it to finish loading (see “Model pack”).');
+    return {};
+  }
+  // One engine: a run queued behind a comparison would wait unseen, and a Cancel here would stop the comparison.
+  if (useCompareStore.getState().status === 'running') {
+    run.fail('A comparison is running on the engine (Compare or Demo page). Wait for it to finish, or cancel it there.');
     return {};
   }
   const { request, settings, frames, seedDrawn } = checked.value;

@@ -6,12 +6,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import type { GenerateRequest, LoadedPackSummary } from '../../src/engine/types.js';
-import { connectEngine } from '../../src/ui/actions.js';
+import { connectEngine, generate } from '../../src/ui/actions.js';
 import { useCompareStore } from '../../src/ui/compare/compare-store.js';
 import { checkComparison } from '../../src/ui/compare/compare-validation.js';
 import { cancelComparison, runComparison } from '../../src/ui/compare/run-comparison.js';
 import type { StudioEngine } from '../../src/ui/engine.js';
+import { useFormStore } from '../../src/ui/form-store.js';
 import { usePackStore } from '../../src/ui/pack-store.js';
+import { useRunStore } from '../../src/ui/run-store.js';
 import { dirSource, makeEngine, PACK_DIR } from '../engine/support.js';
 
 let engine: Engine;
@@ -110,6 +112,32 @@ describe('runComparison on the bundled pack', () => {
     };
     expect(await runComparison(settings(), 'compare')).toEqual({ status: 'cancelled' });
     expect(requests).toHaveLength(1);
+  });
+
+  it('cancelled while the IV-mixed run waited in the engine’s queue: discards that run, keeps the previous comparison', async () => {
+    const first = await runComparison(settings(), 'compare');
+    if (first.status !== 'done') throw new Error('first comparison failed');
+    // The cancel reaches no running generation (as when another caller's run held the engine): only the flag is set.
+    beforeGenerate = (call) => {
+      if (call === 4) useCompareStore.getState().requestCancel();
+    };
+    expect(await runComparison(settings('a white triangle moving right on a maroon background', 5), 'compare')).toEqual({
+      status: 'cancelled',
+    });
+    expect(requests).toHaveLength(4);
+    expect(useCompareStore.getState().results.compare).toBe(first.comparison);
+  });
+
+  it('the Studio refuses to generate while a comparison runs, and says why', async () => {
+    const running = runComparison(settings(), 'compare');
+    const form = useFormStore.getState();
+    form.setValue('prompt', 'a red circle moving left on a black background');
+    form.setValue('steps', '2');
+    form.setValue('frames', '4');
+    expect(await generate()).toEqual({});
+    expect(useRunStore.getState().error).toMatch(/comparison is running/);
+    expect((await running).status).toBe('done');
+    expect(requests.map((r) => r.settings?.variant)).toEqual(['ddim', 'iv-iv']);
   });
 
   it('says what failed, names the run, and keeps the previous comparison', async () => {

@@ -1,9 +1,9 @@
-import { type FormEvent, type KeyboardEvent, useMemo } from 'react';
+import type { FormEvent, KeyboardEvent } from 'react';
 import { VARIANTS } from '../../core/sampler/variants.js';
-import { estimateCalls } from '../estimate.js';
-import { INITIAL_VALUES, MAX_SEED } from '../form-store.js';
-import { MAX_STEPS, readSettings } from '../form-validation.js';
+import { MAX_SEED } from '../form-store.js';
+import { MAX_STEPS } from '../form-validation.js';
 import { usePackStore } from '../pack-store.js';
+import { ComparisonEstimateLine } from './ComparisonEstimateLine.js';
 import { useCompareStore } from './compare-store.js';
 import { COMPARE_FIELDS, type CompareField, checkComparison, mixedVariantFor } from './compare-validation.js';
 import { BASELINE_VARIANT } from './comparison.js';
@@ -13,18 +13,6 @@ import { RunButton } from './RunButton.js';
 import { runComparison } from './run-comparison.js';
 
 export const compareFieldId = (name: CompareField) => `compare-${name}`;
-
-/** UNet calls of both runs as the form stands, or null while steps do not parse. */
-function useCallEstimate(steps: string) {
-  const pack = usePackStore((s) => s.summary?.pack ?? null);
-  return useMemo(() => {
-    const { settings, errors } = readSettings({ ...INITIAL_VALUES, steps, variant: mixedVariantFor(pack) });
-    if (errors.steps) return null;
-    const mixed = estimateCalls(settings);
-    const baseline = estimateCalls({ ...settings, variant: BASELINE_VARIANT });
-    return mixed && baseline ? { mixed: mixed.total, baseline: baseline.total } : null;
-  }, [steps, pack]);
-}
 
 /** A whole-number input bound to the compare store; checked when the form is submitted. */
 function NumberInput({
@@ -56,7 +44,6 @@ export function CompareForm() {
   const setValue = useCompareStore((s) => s.setValue);
   const randomizeSeed = useCompareStore((s) => s.randomizeSeed);
   const pack = usePackStore((s) => s.summary?.pack ?? null);
-  const calls = useCallEstimate(values.steps);
   const mixedTitle = VARIANTS[mixedVariantFor(pack)].title;
 
   const onSubmit = async (e: FormEvent<HTMLFormElement>) => {
@@ -132,11 +119,7 @@ export function CompareForm() {
           {(control) => <NumberInput {...control} name="frames" min={1} max={pack?.frames.max} />}
         </LabelledField>
       </div>
-      <p className="estimate" data-testid="compare-estimate">
-        {calls
-          ? `UNet calls: ${calls.baseline} (${VARIANTS[BASELINE_VARIANT].title}) + ${calls.mixed} (${mixedTitle})`
-          : 'UNet calls: — (check the steps)'}
-      </p>
+      <ComparisonEstimateLine steps={values.steps} frames={values.frames} />
       <RunButton origin="compare" label="Run comparison" />
     </form>
   );

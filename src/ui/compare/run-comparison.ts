@@ -79,6 +79,11 @@ export async function runComparison(
       return fail(`The ${title} run failed: ${errorMessage(error)}`);
     }
   }
+  // A cancel that came while the last run waited in the engine's queue stopped nothing there: honour it here.
+  if (useCompareStore.getState().cancelRequested) {
+    useCompareStore.getState().cancelled();
+    return { status: 'cancelled' };
+  }
 
   useCompareStore.getState().measuring();
   await nextTask();

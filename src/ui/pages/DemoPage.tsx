@@ -1,5 +1,6 @@
 import type { FormEvent } from 'react';
 import { VARIANTS } from '../../core/sampler/variants.js';
+import { ComparisonEstimateLine } from '../compare/ComparisonEstimateLine.js';
 import { ComparisonPanel } from '../compare/ComparisonPanel.js';
 import { useCompareStore } from '../compare/compare-store.js';
 import { checkComparison, mixedVariantFor, packDefaultValues } from '../compare/compare-validation.js';
@@ -74,10 +75,11 @@ export function DemoPage() {
           )}
         </LabelledField>
         <p className="hint" data-testid="demo-settings">
-          {defaults
-            ? `The pack's defaults: ${defaults.steps} steps, ${defaults.frames} frames, a new random seed each time.`
+          {pack && defaults
+            ? `${pack.name}'s defaults: ${defaults.steps} steps, ${defaults.frames} frames, a new random seed each time.`
             : 'Waiting for the bundled model pack…'}
         </p>
+        {defaults && <ComparisonEstimateLine steps={defaults.steps} frames={defaults.frames} />}
         <RunButton origin="demo" label="Generate and compare" />
       </form>
       <ComparisonPanel
