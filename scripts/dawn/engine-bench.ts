@@ -1,0 +1,179 @@
+/**
+ * The app's engine on a real GPU under Node: onnxruntime-web's native WebGPU EP on Dawn (npm `webgpu`,
+ * dawn.node), set up as in shared/docs/gpu-recipe.md. It measures a generation with the latents kept on the
+ * GPU against the same generation with every UNet output taken back to the CPU, and the GPU latent space's
+ * scheduler passes and copies at SD1.5 video size, against the CPU code.
+ *
+ * Bundled into one file by scripts/dawn/build-bench.mjs; run by scripts/dawn/run-on-gpu.sh on the GPU machine:
+ *   node --liftoff-only engine-bench.mjs <payload dir> <pack dir>
+ * Prints one JSON object per measurement.
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { dirPackReader } from '../../src/cli/models-dir.js';
+import { TorchGenerator } from '../../src/core/rng/torch-generator.js';
+import { cpuLatentSpace } from '../../src/core/sampler/latent-space.js';
+import { parseSchedulerConfig } from '../../src/core/scheduler/config.js';
+import { ddimStepCoefficients, makeDdimSchedule } from '../../src/core/scheduler/ddim.js';
+import { numel, type Tensor } from '../../src/core/tensor/tensor.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { GenerateRequest, GenerateResult } from '../../src/engine/types.js';
+import type { OrtModule } from '../../src/runtime/ort.js';
+import { GpuLatentSpace } from '../../src/runtime/webgpu/gpu-latent-space.js';
+
+const [payload, packDir] = process.argv.slice(2);
+if (!payload || !packDir) throw new Error('usage: engine-bench.mjs <payload dir> <pack dir>');
+
+type Dawn = { create(flags: string[]): GPU; globals: Record<string, unknown> };
+const dawn = (await import(pathToFileURL(`${payload}/webgpu/index.js`).href)) as Dawn;
+Object.assign(globalThis, dawn.globals);
+// dawn.node refuses views onto a SharedArrayBuffer in writeBuffer, and onnxruntime's wasm heap is shared.
+const queueProto = (globalThis as unknown as { GPUQueue: { prototype: GPUQueue } }).GPUQueue.prototype;
+const writeBuffer = queueProto.writeBuffer;
+queueProto.writeBuffer = function (
+  this: GPUQueue,
+  buffer: GPUBuffer,
+  offset: number,
+  data: ArrayBuffer | SharedArrayBuffer | ArrayBufferView,
+  dataOffset = 0,
+  size?: number,
+) {
+  const shared = ArrayBuffer.isView(data) ? data.buffer instanceof SharedArrayBuffer : data instanceof SharedArrayBuffer;
+  if (!shared) return writeBuffer.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
+  // Offsets and sizes count elements for typed arrays, bytes otherwise.
+  const view = ArrayBuffer.isView(data) ? data : new Uint8Array(data);
+  const unit = (view as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+  const start = view.byteOffset + dataOffset * unit;
+  const length = size === undefined ? view.byteLength - dataOffset * unit : size * unit;
+  return writeBuffer.call(this, buffer, offset, new Uint8Array(view.buffer, start, length).slice());
+} as GPUQueue['writeBuffer'];
+Object.defineProperty(globalThis, 'navigator', {
+  value: { gpu: dawn.create(['enable-dawn-features=vulkan_enable_f16_on_nvidia']), hardwareConcurrency: 1 },
+  configurable: true,
+});
+
+const ort = (await import(pathToFileURL(`${payload}/ort/ort.webgpu.min.mjs`).href)) as OrtModule;
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.wasmBinary = readFileSync(`${payload}/ort/ort-wasm-simd-threaded.asyncify.wasm`);
+ort.env.wasm.wasmPaths = { mjs: pathToFileURL(`${payload}/ort/ort-wasm-simd-threaded.asyncify.mjs`).href };
+
+const print = (what: string, data: Record<string, unknown>) => console.log(JSON.stringify({ what, ...data }));
+
+function summary(r: GenerateResult) {
+  const t = r.timings;
+  const passes = t.schedulerSteps;
+  return {
+    latentsOnGpu: t.latentsOnGpu,
+    totalMs: t.totalMs,
+    modelMs: t.modelMs,
+    calls: t.calls.length,
+    modelMsPerCall: t.modelMs / t.calls.length,
+    schedulerMs: t.schedulerMs,
+    schedulerMsPerPass: t.schedulerMs / passes,
+    transferMs: t.transferMs,
+    outsideCallsMs: t.outsideCallsMs,
+    textEncoderMs: t.textEncoderMs,
+    decodeMs: t.decodeMs,
+    gpuLiveTensorsAfter: t.gpuLiveTensorsAfter,
+    gpuPeakLiveTensors: t.gpuPeakLiveTensors,
+  };
+}
+
+function maxRel(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
+    s = Math.max(s, Math.abs(b[i] as number));
+  }
+  return d / s;
+}
+
+// ---- 1. The bundled pack through the engine, latents on the GPU vs on the CPU --------------------------------
+const engine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
+const caps = await engine.probe();
+print('adapter', { webgpu: caps.webgpu });
+const loaded = await engine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu' });
+print('load', { backend: loaded.backend, reason: loaded.backendReason, loadMs: loaded.loadMs });
+if (loaded.backend !== 'webgpu') throw new Error(`no WebGPU here: ${loaded.backendReason}`);
+
+const request: GenerateRequest = {
+  prompt: 'a red circle moving left on a black background',
+  seed: 7,
+  frames: 16,
+  settings: { variant: 'iv-iv', steps: 25 },
+  previewEvery: 0,
+};
+await engine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } }); // shaders compiled for this shape
+await engine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 }, keepLatentsOnGpu: false });
+for (let round = 0; round < 2; round++) {
+  const gpu = await engine.generate(request);
+  const cpu = await engine.generate({ ...request, keepLatentsOnGpu: false });
+  const previews = await engine.generate({ ...request, previewEvery: 1 }, () => {});
+  print('generate latents on GPU', { round, ...summary(gpu) });
+  print('generate latents on CPU', { round, ...summary(cpu) });
+  print('generate latents on GPU, preview every step', { round, ...summary(previews) });
+  print('GPU vs CPU path', {
+    round,
+    latentsMaxRel: maxRel(gpu.latents, cpu.latents),
+    framesEqual: gpu.frames.rgba.every((v, i) => v === cpu.frames.rgba[i]),
+    modelMsPerCallSaved: (cpu.timings.modelMs - gpu.timings.modelMs) / gpu.timings.calls.length,
+  });
+}
+await engine.unload();
+
+// ---- 2. One IV sub-step's arithmetic and copies at SD1.5 video size -----------------------------------------
+const device = (await ort.env.webgpu.device) as GPUDevice;
+const config = parseSchedulerConfig({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, clip_sample: false });
+const k = ddimStepCoefficients(makeDdimSchedule(config, 50), 501);
+const shape = [1, 4, 16, 64, 64];
+const n = numel(shape);
+const latents: Tensor = { data: new TorchGenerator(1).randn(n), shape };
+const output: Tensor = { data: new TorchGenerator(2).randn(2 * n), shape: [32, 4, 64, 64] };
+const space = new GpuLatentSpace(device);
+const cpu = cpuLatentSpace();
+const timeIt = async (label: string, iterations: number, body: () => Promise<void> | void) => {
+  for (let i = 0; i < 3; i++) await body();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    await body();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  print('micro', { label, shape, medianMs: times[Math.floor(times.length / 2)], minMs: times[0] });
+};
+const gLatents = space.upload(latents);
+const gOutput = space.upload(output);
+await space.settle();
+// An IDM sub-step: video → frames, CFG on the batched output, DDIM step, frames → video, settled.
+await timeIt('GPU: IDM sub-step arithmetic (permute, CFG, DDIM, permute), settled', 20, async () => {
+  const frames = space.videoToFrames(gLatents);
+  const noise = space.guideBatched(gOutput, 4);
+  const stepped = space.step(k, noise, frames);
+  const video = space.framesToVideo(stepped, 1);
+  await space.settle();
+  for (const h of [frames, noise, stepped, video]) space.release(h);
+});
+await timeIt('CPU: the same arithmetic', 10, () => {
+  const frames = cpu.videoToFrames(latents);
+  const noise = cpu.guideBatched(output, 4);
+  cpu.framesToVideo(cpu.step(k, noise, frames), 1);
+});
+// What the CPU path moves per IDM call: the doubled input up, the batched output down.
+await timeIt('GPU: upload of one batched UNet input [32,4,64,64] (CPU path, per call)', 20, async () => {
+  const h = space.upload(output);
+  await space.settle();
+  space.release(h);
+});
+await timeIt('GPU: read of one batched UNet output [32,4,64,64] (CPU path, per call)', 20, async () => {
+  await space.read(gOutput);
+});
+await timeIt('GPU: read of the latents [1,4,16,64,64] (one preview)', 20, async () => {
+  await space.read(gLatents);
+});
+space.release(gLatents);
+space.release(gOutput);
+print('space', { ...space.stats });
+await space.dispose();
+process.exit(0);
