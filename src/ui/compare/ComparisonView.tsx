@@ -1,10 +1,10 @@
-import { useId, useMemo } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { PlayerControls } from '../PlayerControls.js';
 import { usePlayback } from '../use-playback.js';
 import type { FinishedComparison } from './comparison.js';
 import { costSentence } from './cost-summary.js';
-import { DifferenceView } from './DifferenceView.js';
-import { meanAbsoluteDifference } from './difference-map.js';
+import { DifferenceCanvas, DifferenceDetails } from './DifferenceView.js';
+import { type DifferenceGain, differenceMap, meanAbsoluteDifference } from './difference-map.js';
 import { QualityTable } from './QualityTable.js';
 import { SideCanvas } from './SideCanvas.js';
 import { SideCost } from './SideCost.js';
@@ -19,6 +19,11 @@ export function ComparisonView({ comparison }: { comparison: FinishedComparison 
   const playback = usePlayback(frames.count, frames.fps);
   const titleId = useId();
   const names = { baseline: baseline.title, mixed: mixed.title };
+  const [gain, setGain] = useState<DifferenceGain>(4);
+  const map = useMemo(
+    () => differenceMap(baseline.result.frames, mixed.result.frames, playback.index, gain),
+    [baseline, mixed, playback.index, gain],
+  );
   const overall = useMemo(() => meanAbsoluteDifference(baseline.result.frames, mixed.result.frames), [baseline, mixed]);
 
   return (
@@ -33,9 +38,10 @@ export function ComparisonView({ comparison }: { comparison: FinishedComparison 
       <div className="compare-grid">
         <SideCanvas side={baseline} index={playback.index} />
         <SideCanvas side={mixed} index={playback.index} />
-        <DifferenceView baseline={baseline.result.frames} mixed={mixed.result.frames} index={playback.index} names={names} />
+        <DifferenceCanvas map={map} index={playback.index} gain={gain} names={names} />
       </div>
       <PlayerControls playback={playback} count={frames.count} fps={frames.fps} />
+      <DifferenceDetails map={map} gain={gain} onGain={setGain} names={names} />
       <section className="compare-costs" aria-label="Cost of each run">
         <p data-testid="cost-summary">
           <strong>{costSentence(baseline.result, mixed.result, names)}</strong>

@@ -1,22 +1,25 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { VideoFrames } from '../../engine/types.js';
-import { DIFFERENCE_GAINS, type DifferenceGain, differenceMap } from './difference-map.js';
+import { useEffect, useId, useRef } from 'react';
+import { DIFFERENCE_GAINS, type DifferenceGain, type DifferenceMap } from './difference-map.js';
 
-interface DifferenceViewProps {
-  baseline: VideoFrames;
-  mixed: VideoFrames;
-  /** The frame both players show (one shared clock). */
-  index: number;
-  names: { baseline: string; mixed: string };
+interface Names {
+  baseline: string;
+  mixed: string;
 }
 
-/** |DDIM − IV-mixed| of the frame on screen as a heat map, amplified by a chosen gain, with its numbers. */
-export function DifferenceView({ baseline, mixed, index, names }: DifferenceViewProps) {
-  const [gain, setGain] = useState<DifferenceGain>(4);
+/** The heat map of |DDIM − IV-mixed| for the frame on screen, titled like the two videos beside it. */
+export function DifferenceCanvas({
+  map,
+  index,
+  gain,
+  names,
+}: {
+  map: DifferenceMap;
+  index: number;
+  gain: DifferenceGain;
+  names: Names;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const titleId = useId();
-  const gainId = useId();
-  const map = useMemo(() => differenceMap(baseline, mixed, index, gain), [baseline, mixed, index, gain]);
 
   useEffect(() => {
     const context = ref.current?.getContext('2d');
@@ -39,30 +42,45 @@ export function DifferenceView({ baseline, mixed, index, names }: DifferenceView
         style={{ aspectRatio: `${map.width} / ${map.height}` }}
         data-testid="difference-canvas"
       />
-      <figcaption className="compare-caption">
-        <span className="heat-legend" aria-hidden="true">
-          <span>0</span>
-          <span className="heat-ramp" />
-          <span>≥ {Math.round(255 / gain)}</span>
-        </span>
-        <span className="hint">
-          |{names.baseline} − {names.mixed}| per pixel (mean of R, G, B), ×{gain}: black = same, white = {Math.round(255 / gain)}+
-          levels apart.
-        </span>
-        <span data-testid="difference-stats">
-          This frame: mean {map.mean.toFixed(1)}, max {Math.round(map.max)} levels
-        </span>
-        <span className="difference-gain">
-          <label htmlFor={gainId}>Amplify</label>
-          <select id={gainId} value={gain} onChange={(e) => setGain(Number(e.target.value) as DifferenceGain)}>
-            {DIFFERENCE_GAINS.map((g) => (
-              <option key={g} value={g}>
-                ×{g}
-              </option>
-            ))}
-          </select>
-        </span>
-      </figcaption>
     </figure>
+  );
+}
+
+interface DifferenceDetailsProps {
+  map: DifferenceMap;
+  gain: DifferenceGain;
+  onGain: (gain: DifferenceGain) => void;
+  names: Names;
+}
+
+/** How to read the heat map (legend, gain) and the numbers of the frame on screen. */
+export function DifferenceDetails({ map, gain, onGain, names }: DifferenceDetailsProps) {
+  const gainId = useId();
+  const full = Math.round(255 / gain);
+  return (
+    <div className="difference-details">
+      <span className="heat-legend" aria-hidden="true">
+        <span>0</span>
+        <span className="heat-ramp" />
+        <span>≥ {full}</span>
+      </span>
+      <span className="hint">
+        Difference: |{names.baseline} − {names.mixed}| per pixel (mean of R, G, B), ×{gain}: black = same, white = {full}+ levels
+        apart.
+      </span>
+      <span data-testid="difference-stats">
+        This frame: mean {map.mean.toFixed(1)}, max {Math.round(map.max)} levels
+      </span>
+      <span className="difference-gain">
+        <label htmlFor={gainId}>Amplify</label>
+        <select id={gainId} value={gain} onChange={(e) => onGain(Number(e.target.value) as DifferenceGain)}>
+          {DIFFERENCE_GAINS.map((g) => (
+            <option key={g} value={g}>
+              ×{g}
+            </option>
+          ))}
+        </select>
+      </span>
+    </div>
   );
 }
