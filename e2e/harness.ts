@@ -24,9 +24,12 @@ export interface PreviewServer {
   stop(): void;
 }
 
-/** `vite preview` of the built app (dist/), started through node so that the PID is the server's own. */
-export async function startPreview(): Promise<PreviewServer> {
-  if (!existsSync(join(ROOT, 'dist', 'index.html')))
+/**
+ * `vite preview` of the built app (dist/, or a copy of it in `outDir`), started through node so that the PID is
+ * the server's own.
+ */
+export async function startPreview(options: { outDir?: string } = {}): Promise<PreviewServer> {
+  if (!existsSync(join(options.outDir ?? join(ROOT, 'dist'), 'index.html')))
     throw new Error('dist/ is missing: run `vite build` first (npm run test:e2e does)');
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -39,6 +42,7 @@ export async function startPreview(): Promise<PreviewServer> {
       '--strictPort',
       '--host',
       '127.0.0.1',
+      ...(options.outDir ? ['--outDir', options.outDir] : []),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );

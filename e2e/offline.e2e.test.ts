@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
@@ -14,7 +18,7 @@ const MUST_BE_CACHED = [
   /\/models\/tinyworld-v1\/motion_unet\/model\.onnx$/,
 ];
 
-describe('offline: the app, opened once with the network, opens and generates with it cut', () => {
+describe('offline: the service worker stores the app, serves it with the network cut, and swaps in a new build', () => {
   let server: PreviewServer;
   let browser: BrowserSession;
 
@@ -101,5 +105,60 @@ describe('offline: the app, opened once with the network, opens and generates wi
     // Nothing went past the service worker.
     expect(reachedNetwork).toEqual([]);
     expect(browser.externalRequests).toEqual([]);
+  });
+
+  it('replaces the stored app when a new build is deployed, and the new one opens offline', async () => {
+    // A deployment of our own: a copy of the build that the test can change.
+    const deployed = mkdtempSync(join(tmpdir(), 'ivmix-deploy-'));
+    cpSync(join(import.meta.dirname, '..', 'dist'), deployed, { recursive: true });
+    const site = await startPreview({ outDir: deployed });
+    const session = await launchBrowser({ serviceWorkers: true });
+    try {
+      const { page, context } = session;
+      await page.goto(`${site.url}#/models`);
+      await page.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated', null, { timeout: 120_000 });
+      const cachedIndex = () =>
+        page.evaluate(async () => {
+          const urls: string[] = [];
+          for (const name of await caches.keys())
+            for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+          return { all: urls.length, index: urls.filter((u) => new URL(u).pathname === '/index.html') };
+        });
+      const before = await cachedIndex();
+      expect(before.index).toHaveLength(1);
+
+      // The new build: index.html changed, so its revision in the service worker's list changed too.
+      const indexPath = join(deployed, 'index.html');
+      const oldIndex = readFileSync(indexPath, 'utf8');
+      const newIndex = oldIndex.replace('<head>', '<head>\n    <meta name="build" content="2" />');
+      writeFileSync(indexPath, newIndex);
+      const oldRevision = createHash('md5').update(oldIndex).digest('hex');
+      const newRevision = createHash('md5').update(newIndex).digest('hex');
+      const swPath = join(deployed, 'sw.js');
+      const sw = readFileSync(swPath, 'utf8');
+      expect(sw).toContain(`"revision":"${oldRevision}","url":"index.html"`);
+      writeFileSync(swPath, sw.replace(oldRevision, newRevision));
+
+      await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+      await page.getByText('A newer version of the app was stored.').waitFor({ timeout: 60_000 });
+      // The old copy is deleted as the new worker activates (it may finish just after it takes control).
+      await expect.poll(cachedIndex).toEqual({
+        all: before.all,
+        index: [expect.stringContaining(`__WB_REVISION__=${newRevision}`)],
+      });
+
+      // The new version opens with the network cut.
+      await context.setOffline(true);
+      await context.route('**/*', (route) => route.abort('internetdisconnected'));
+      site.stop();
+      await page.getByRole('button', { name: 'Reload to use it' }).click();
+      await page.getByTestId('engine-status').getByText('Engine ready.').waitFor({ timeout: 60_000 });
+      expect(await page.locator('meta[name="build"]').getAttribute('content')).toBe('2');
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    } finally {
+      await session.close();
+      site.stop();
+      rmSync(deployed, { recursive: true, force: true });
+    }
   });
 });
