@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import time
 from pathlib import Path
 
@@ -142,14 +143,23 @@ def encode(vae: AutoencoderKL, x: torch.Tensor, gen: torch.Generator) -> torch.T
 
 
 # ---------------------------------------------------------------------------------------------- IDM
-def train_idm(world, vae, out: Path, steps: int, batch: int, gen, log: Logger, max_seconds: float = 0):
+def train_idm(world, vae, out: Path, steps: int, batch: int, gen, log: Logger, max_seconds: float = 0,
+              resume: bool = False, freeze_text_encoder: bool = False, lr: float = 4e-4):
+    """resume: continue from out/unet and out/text_encoder. freeze_text_encoder: keep the text encoder as it
+    is, so that a video UNet trained at the same time against the same text encoder stays compatible."""
     dev = world.device
     vocab = world.vocab
-    te = make_text_encoder(len(vocab), vocab[BOS], vocab[EOS]).to(dev).train()
-    unet = make_image_unet().to(dev).train()
+    if resume:
+        te = CLIPTextModel.from_pretrained(out / "text_encoder").to(dev)
+        unet = UNet2DConditionModel.from_pretrained(out / "unet").to(dev).train()
+    else:
+        te = make_text_encoder(len(vocab), vocab[BOS], vocab[EOS]).to(dev)
+        unet = make_image_unet().to(dev).train()
+    te.train(not freeze_text_encoder)
+    te.requires_grad_(not freeze_text_encoder)
     noise_sched = training_noise_scheduler()
-    params = list(unet.parameters()) + list(te.parameters())
-    opt = torch.optim.AdamW(params, lr=4e-4, weight_decay=0.01)
+    params = list(unet.parameters()) + ([] if freeze_text_encoder else list(te.parameters()))
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, steps, 300))
     ema_unet, ema_te = Ema(unet, 0.999), Ema(te, 0.999)
     for step in range(steps):
@@ -161,7 +171,8 @@ def train_idm(world, vae, out: Path, steps: int, batch: int, gen, log: Logger, m
         noisy = noise_sched.add_noise(latents, noise, t)
         ids = world.caption_ids(caps, caption_dropout(batch, gen, dev))
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-            text = te(ids).last_hidden_state
+            with torch.set_grad_enabled(not freeze_text_encoder):
+                text = te(ids).last_hidden_state
             pred = unet(noisy, t, text).sample
         loss = F.mse_loss(pred.float(), noise)
         opt.zero_grad(set_to_none=True)
@@ -170,13 +181,15 @@ def train_idm(world, vae, out: Path, steps: int, batch: int, gen, log: Logger, m
         opt.step()
         sched.step()
         ema_unet.update(unet, step)
-        ema_te.update(te, step)
+        if not freeze_text_encoder:
+            ema_te.update(te, step)
         if step % 100 == 0 or step == steps - 1:
             log(step=step, loss=round(loss.item(), 5), lr=sched.get_last_lr()[0])
         if out_of_time(log, max_seconds, step, loss):
             break
     ema_unet.copy_to(unet)
-    ema_te.copy_to(te)
+    if not freeze_text_encoder:
+        ema_te.copy_to(te)
     unet.eval()
     te.eval()
     unet.save_pretrained(out / "unet")
@@ -185,12 +198,17 @@ def train_idm(world, vae, out: Path, steps: int, batch: int, gen, log: Logger, m
 
 
 # ---------------------------------------------------------------------------------------------- VDM
-def train_vdm(world, vae, te, idm, out: Path, steps: int, batch: int, gen, log: Logger, max_seconds: float = 0):
+def train_vdm(world, vae, te, idm, out: Path, steps: int, batch: int, gen, log: Logger, max_seconds: float = 0,
+              lr: float = 2e-4, lr_motion: float = 2e-4, resume: bool = False):
+    """lr: the spatial layers (copied from the IDM, adapting to degraded video); lr_motion: the new motion
+    modules, which start at zero output (AnimateDiff's zero-initialised projection) and learn slowly at lr."""
     dev = world.device
-    vdm = make_video_unet(idm).to(dev).train()
+    vdm = (UNetMotionModel.from_pretrained(out / "motion_unet") if resume else make_video_unet(idm)).to(dev).train()
     te.requires_grad_(False)
     noise_sched = training_noise_scheduler()
-    opt = torch.optim.AdamW(vdm.parameters(), lr=2e-4, weight_decay=0.01)
+    motion = [p for n, p in vdm.named_parameters() if "motion_modules" in n]
+    spatial = [p for n, p in vdm.named_parameters() if "motion_modules" not in n]
+    opt = torch.optim.AdamW([{"params": spatial, "lr": lr}, {"params": motion, "lr": lr_motion}], weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_lr(s, steps, 300))
     ema = Ema(vdm, 0.999)
     Fn = world.frames
@@ -216,7 +234,7 @@ def train_vdm(world, vae, te, idm, out: Path, steps: int, batch: int, gen, log: 
         sched.step()
         ema.update(vdm, step)
         if step % 100 == 0 or step == steps - 1:
-            log(step=step, loss=round(loss.item(), 5), lr=sched.get_last_lr()[0])
+            log(step=step, loss=round(loss.item(), 5), lr=sched.get_last_lr()[0], lr_motion=sched.get_last_lr()[1])
         if out_of_time(log, max_seconds, step, loss):
             break
     ema.copy_to(vdm)
@@ -299,6 +317,13 @@ def main() -> None:
     ap.add_argument("--batch-idm", type=int, default=2048)
     ap.add_argument("--batch-vdm", type=int, default=96)
     ap.add_argument("--max-seconds", type=float, default=0, help="per-stage wall-clock cap (0 = none); a capped stage logs where it stopped")
+    ap.add_argument("--init-from", type=Path, help="copy the checkpoints --out lacks (vae, text_encoder, unet, ...) from this run first")
+    ap.add_argument("--resume-idm", action="store_true", help="the idm stage continues from --out's unet and text_encoder")
+    ap.add_argument("--freeze-text-encoder", action="store_true", help="the idm stage keeps the text encoder fixed")
+    ap.add_argument("--resume-vdm", action="store_true", help="the vdm stage continues from --out's motion_unet")
+    ap.add_argument("--lr-idm", type=float, default=4e-4)
+    ap.add_argument("--lr-vdm", type=float, default=2e-4)
+    ap.add_argument("--lr-motion", type=float, default=2e-4, help="learning rate of the VDM's motion modules")
     ap.add_argument("--smoke", action="store_true", help="a few steps of every stage, to check the whole path")
     args = ap.parse_args()
     if args.smoke:
@@ -309,6 +334,10 @@ def main() -> None:
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     world = TinyWorld(device=dev)
+    if args.init_from:
+        for part in ("vae", "text_encoder", "unet", "motion_unet"):
+            if (args.init_from / part).exists() and not (args.out / part).exists():
+                shutil.copytree(args.init_from / part, args.out / part)
     (args.out / "tokenizer").mkdir(exist_ok=True)
     (args.out / "tokenizer" / "tokenizer.json").write_text(json.dumps(world.tokenizer_json(), indent=1))
     (args.out / "tokenizer" / "tokenizer_config.json").write_text(json.dumps(world.tokenizer_config(), indent=1))
@@ -325,13 +354,15 @@ def main() -> None:
         vae = AutoencoderKL.from_pretrained(args.out / "vae").to(dev).eval()
     if "idm" in stages:
         gen = torch.Generator(device=dev).manual_seed(args.seed * 1000 + 2)
-        te, idm = train_idm(world, vae, args.out, args.steps_idm, args.batch_idm, gen, Logger(log_path, "idm"), args.max_seconds)
+        te, idm = train_idm(world, vae, args.out, args.steps_idm, args.batch_idm, gen, Logger(log_path, "idm"), args.max_seconds,
+                            resume=args.resume_idm, freeze_text_encoder=args.freeze_text_encoder, lr=args.lr_idm)
     elif (args.out / "unet").exists():
         te = CLIPTextModel.from_pretrained(args.out / "text_encoder").to(dev).eval()
         idm = UNet2DConditionModel.from_pretrained(args.out / "unet").to(dev).eval()
     if "vdm" in stages:
         gen = torch.Generator(device=dev).manual_seed(args.seed * 1000 + 3)
-        vdm = train_vdm(world, vae, te, idm, args.out, args.steps_vdm, args.batch_vdm, gen, Logger(log_path, "vdm"), args.max_seconds)
+        vdm = train_vdm(world, vae, te, idm, args.out, args.steps_vdm, args.batch_vdm, gen, Logger(log_path, "vdm"), args.max_seconds,
+                        lr=args.lr_vdm, lr_motion=args.lr_motion, resume=args.resume_vdm)
     elif (args.out / "motion_unet").exists():
         vdm = UNetMotionModel.from_pretrained(args.out / "motion_unet").to(dev).eval()
     if te is not None:
