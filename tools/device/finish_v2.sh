@@ -4,7 +4,7 @@
 # v2 video UNet), export it (fp32, every part checked against PyTorch) and run the exporter's tests.
 # Inputs: .carry/v2 (idm2/, vdm2/ from train_v2.sh's tiny_v2.tgz) and .carry/tiny_a.tgz (v1 VAE, text encoder).
 set -euo pipefail
-export PYTHONPATH="$PWD/.carry:$PWD" PYTHONUNBUFFERED=1
+source tools/device/env.sh
 OUT=${OUT:-/tmp/out}; RUNS=${RUNS:-/tmp/tinyruns}; mkdir -p "$OUT" "$RUNS"
 CAP=${CAP:-330}
 rm -rf "$RUNS"/tiny "$RUNS"/v2; mkdir -p "$RUNS"/v2

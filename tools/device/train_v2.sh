@@ -5,7 +5,7 @@
 #   - a new video UNet from v1's image UNet with faster-learning motion modules, into $RUNS/vdm2.
 # Both use v1's text encoder unchanged, so the two UNets stay compatible in one pack.
 set -euo pipefail
-export PYTHONPATH="$PWD/.carry:$PWD" PYTHONUNBUFFERED=1
+source tools/device/env.sh
 # Runs live outside the repo: the device tool may replace the repo's ignored folders between calls.
 OUT=${OUT:-/tmp/out}; RUNS=${RUNS:-/tmp/tinyruns}; mkdir -p "$OUT" "$RUNS"
 CAP=${CAP:-470}

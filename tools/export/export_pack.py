@@ -28,7 +28,7 @@ from .pack import write_manifest
 TOLERANCE = {"fp32": 1e-4, "fp16": 2e-2}
 
 
-def load_models(args, device, dtype):
+def load_models(args, device):
     from diffusers import AutoencoderKL, MotionAdapter, UNet2DConditionModel, UNetMotionModel
     from transformers import CLIPTextModel
 
@@ -42,8 +42,8 @@ def load_models(args, device, dtype):
         base = UNet2DConditionModel.from_pretrained(Path(args.vdm_base or args.sd) / "unet")
         vdm = UNetMotionModel.from_unet2d(base, MotionAdapter.from_pretrained(args.motion_adapter))
     vdm = vdm.to(device)
-    # The text encoder and VAE stay fp32 (small, and the VAE decodes in fp32 in the official code).
-    return te.float().eval(), vae.float().eval(), idm.to(dtype).eval(), vdm.to(dtype).eval()
+    # Everything is traced in fp32 (graph fusion needs the fp32 graph; fp16 comes after, see optimize.py).
+    return te.float().eval(), vae.float().eval(), idm.float().eval(), vdm.float().eval()
 
 
 def export_pack(args) -> int:
@@ -55,7 +55,7 @@ def export_pack(args) -> int:
     if dtype == torch.float16 and device.type != "cuda":
         print("fp16 export needs a GPU (a CPU fp16 trace of a full UNet takes very long); use --precision fp32", file=sys.stderr)
         return 2
-    te, vae, idm, vdm = load_models(args, device, dtype)
+    te, vae, idm, vdm = load_models(args, device)
     out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
@@ -69,6 +69,25 @@ def export_pack(args) -> int:
     parts["motion_unet"] = ox.export_video_unet(vdm, out / "motion_unet", device, (latent, latent), text_width)
     parts["vae_decoder"] = ox.export_vae_decoder(vae, out / "vae_decoder", device, (latent, latent))
     print(f"exported in {time.time() - t0:.1f} s", flush=True)
+    optimized = {}
+    if args.fuse or dtype == torch.float16:
+        from . import optimize
+
+        for folder in ("unet", "motion_unet"):
+            t1 = time.time()
+            if args.fuse:
+                optimized[folder] = optimize.optimize_unet(out / folder, float16=dtype == torch.float16)
+            else:
+                optimized[folder] = {"files": optimize.convert_float16_unfused(out / folder)}
+            parts[folder] = optimized[folder]["files"]
+            print(f"{folder}: {json.dumps(optimized[folder])} ({time.time() - t1:.1f} s)", flush=True)
+        if dtype == torch.float16:
+            # The VAE decoder stays fp32: SD1.5's decoder overflows fp16, and the official code decodes in fp32.
+            parts["text_encoder"] = optimize.convert_float16(out / "text_encoder")
+    # The PyTorch references of the checks run in the pack's precision.
+    idm, vdm = idm.to(dtype), vdm.to(dtype)
+    if dtype == torch.float16:
+        te = te.half()
 
     # Tokenizer and scheduler travel as they are.
     sd = Path(args.sd)
@@ -85,6 +104,8 @@ def export_pack(args) -> int:
     (out / "scheduler" / "scheduler_config.json").write_text(json.dumps(sched, indent=1))
 
     results = check_pack(te, vae, idm, vdm, out, device, dtype, latent, text_width, args.check_frames, TOLERANCE[args.precision])
+    if optimized:
+        (out.parent / f"{out.name}-optimize.json").write_text(json.dumps(optimized, indent=1))
     failed = [r for r in results if not r.ok]
 
     tok_cfg = json.loads((out / "tokenizer" / "tokenizer_config.json").read_text()) if (out / "tokenizer" / "tokenizer_config.json").exists() else {}
@@ -133,16 +154,15 @@ def check_pack(te, vae, idm, vdm, out: Path, device, dtype, latent: int, text_wi
     hw = min(latent, 16)
     ids = torch.randint(0, te.config.vocab_size, (2, 77), generator=g)
     results = [
-        ox.check_against_torch("text_encoder", ox.TextEncoderWrapper(te), out / "text_encoder", {"input_ids": ids.numpy()}, (ids.to(device),), tol)
+        ox.check_against_torch("text_encoder", ox.TextEncoderWrapper(te), out / "text_encoder", _cast_feeds(out / "text_encoder", {"input_ids": ids.numpy()}), (ids.to(device),), tol)
     ]
     ts = np.array([500.0], dtype=np.float32)
     x = torch.randn(2, 4, hw, hw, generator=g)
     text = torch.randn(2, 77, text_width, generator=g)
-    feeds_dtype = np.float16 if dtype == torch.float16 and _onnx_input_is_fp16(out / "unet") else np.float32
     results.append(
         ox.check_against_torch(
             "unet", ox.ImageUnetWrapper(idm), out / "unet",
-            {"sample": x.numpy().astype(feeds_dtype), "timestep": ts, "encoder_hidden_states": text.numpy().astype(feeds_dtype)},
+            _cast_feeds(out / "unet", {"sample": x.numpy(), "timestep": ts, "encoder_hidden_states": text.numpy()}),
             (x.to(device, dtype), torch.from_numpy(ts).to(device), text.to(device, dtype)), tol,
         )
     )
@@ -151,20 +171,23 @@ def check_pack(te, vae, idm, vdm, out: Path, device, dtype, latent: int, text_wi
         results.append(
             ox.check_against_torch(
                 "motion_unet", ox.VideoUnetWrapper(vdm), out / "motion_unet",
-                {"sample": xv.numpy().astype(feeds_dtype), "timestep": ts, "encoder_hidden_states": text.numpy().astype(feeds_dtype)},
+                _cast_feeds(out / "motion_unet", {"sample": xv.numpy(), "timestep": ts, "encoder_hidden_states": text.numpy()}),
                 (xv.to(device, dtype), torch.from_numpy(ts).to(device), text.to(device, dtype)), tol,
             )
         )
     z = torch.randn(1, vae.config.latent_channels, hw, hw, generator=g)
-    results.append(ox.check_against_torch("vae_decoder", ox.VaeDecoderWrapper(vae), out / "vae_decoder", {"latent_sample": z.numpy()}, (z.to(device),), tol))
+    results.append(ox.check_against_torch("vae_decoder", ox.VaeDecoderWrapper(vae), out / "vae_decoder", _cast_feeds(out / "vae_decoder", {"latent_sample": z.numpy()}), (z.to(device),), tol))
     return results
 
 
-def _onnx_input_is_fp16(part_dir: Path) -> bool:
+def _cast_feeds(part_dir: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The same values in the element types the graph declares (an fp16 graph takes fp16 sample, timestep
+    and text; the engine does the same from the session metadata)."""
     import onnx
 
     model = onnx.load(str(part_dir / "model.onnx"), load_external_data=False)
-    return model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT16
+    types = {i.name: onnx.helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type) for i in model.graph.input}
+    return {name: value.astype(types.get(name, value.dtype)) for name, value in feeds.items()}
 
 
 def main(argv=None) -> int:
@@ -178,6 +201,8 @@ def main(argv=None) -> int:
     ap.add_argument("--resolution", type=int, default=512)
     ap.add_argument("--frames", type=int, default=16)
     ap.add_argument("--check-frames", type=int, default=4)
+    ap.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True,
+                    help="fuse attention into com.microsoft Attention/MultiHeadAttention for onnxruntime-web (see optimize.py)")
     ap.add_argument("--id", default="animatediff-sd15")
     ap.add_argument("--name", default="AnimateDiff + SD1.5")
     ap.add_argument("--description", default="AnimateDiff motion adapter on an SD1.5-family UNet (VDM) and SD1.5 (IDM), exported to ONNX.")

@@ -96,3 +96,62 @@ def test_fp16_export_within_fp16_tolerance(sd_folder: Path, tmp_path: Path):
     checks = json.loads((tmp_path / "pack16-export-check.json").read_text())
     assert all(c["max_rel"] <= 2e-2 for c in checks)
     assert json.loads((out / "manifest.json").read_text())["precision"] == "fp16"
+
+
+def test_attention_is_fused_for_onnxruntime_web(sd_folder: Path, tmp_path: Path):
+    """Every spatial attention of the image UNet becomes one com.microsoft node (self: Attention, cross:
+    MultiHeadAttention) with no packed inputs, and the fused graph still matches PyTorch (fp32)."""
+    import onnx
+
+    out = tmp_path / "pack"
+    assert run_export(sd_folder, out, "fp32") == 0
+    report = json.loads((tmp_path / "pack-optimize.json").read_text())
+    unet = onnx.load(str(out / "unet" / "model.onnx"))
+    ops = [n.op_type for n in unet.graph.node]
+    blocks = UNet2DConditionModel.from_pretrained(sd_folder / "unet").config.down_block_types.count("CrossAttnDownBlock2D")
+    assert ops.count("Attention") >= 2 * blocks and ops.count("MultiHeadAttention") >= 2 * blocks
+    assert ops.count("Softmax") == 0 and report["unet"]["softmax_left"] == 0
+    assert all(n.domain == "com.microsoft" for n in unet.graph.node if n.op_type in ("Attention", "MultiHeadAttention"))
+    assert all(len(n.input) >= 3 for n in unet.graph.node if n.op_type == "MultiHeadAttention"), "packed KV is not run by WebGPU"
+    for op in ("GroupNorm", "SkipGroupNorm", "NhwcConv", "BiasSplitGelu", "BiasAdd"):
+        assert op not in ops, f"{op} has no onnxruntime-web kernel"
+    motion = onnx.load(str(out / "motion_unet" / "model.onnx"))
+    assert sum(n.op_type == "MultiHeadAttention" for n in motion.graph.node) >= 2 * blocks
+    checks = json.loads((tmp_path / "pack-export-check.json").read_text())
+    assert all(c["max_rel"] <= 1e-4 for c in checks)
+
+
+def test_no_fuse_keeps_plain_attention(sd_folder: Path, tmp_path: Path):
+    out = tmp_path / "plain"
+    assert export_pack.main(
+        ["--sd", str(sd_folder), "--motion-adapter", str(sd_folder / "motion_adapter"), "--out", str(out), "--precision", "fp32", "--resolution", "64", "--frames", "8", "--no-fuse"]
+    ) == 0
+    import onnx
+
+    ops = [n.op_type for n in onnx.load(str(out / "unet" / "model.onnx")).graph.node]
+    assert "Attention" not in ops and "MultiHeadAttention" not in ops and ops.count("Softmax") > 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="fp16 export runs on the GPU")
+def test_fp16_keeps_normalisation_in_fp32(sd_folder: Path, tmp_path: Path):
+    """fp16 weights everywhere in the UNets and the text encoder, but every normalisation reads fp32 (a Cast to
+    float feeds it) so its sum of squares cannot overflow; the VAE decoder stays fp32."""
+    import onnx
+
+    out = tmp_path / "pack16"
+    assert run_export(sd_folder, out, "fp16") == 0
+    for folder in ("unet", "motion_unet", "text_encoder"):
+        graph = onnx.load(str(out / folder / "model.onnx")).graph
+        producers = {o: n for n in graph.node for o in n.output}
+        norms = [n for n in graph.node if n.op_type in ("InstanceNormalization", "LayerNormalization", "SkipLayerNormalization")]
+        assert norms, folder
+        for n in norms:
+            cast = producers.get(n.input[0])
+            assert cast is not None and cast.op_type == "Cast", f"{folder}: {n.name} reads {n.input[0]}"
+            assert next(a.i for a in cast.attribute if a.name == "to") == onnx.TensorProto.FLOAT
+        weights = [t for t in graph.initializer if len(t.dims) >= 2]
+        assert sum(t.data_type == onnx.TensorProto.FLOAT16 for t in weights) > 0.9 * len(weights), folder
+    vae = onnx.load(str(out / "vae_decoder" / "model.onnx")).graph
+    assert all(t.data_type == onnx.TensorProto.FLOAT for t in vae.initializer if len(t.dims) >= 2)
+    unet_inputs = {i.name: i.type.tensor_type.elem_type for i in onnx.load(str(out / "unet" / "model.onnx")).graph.input}
+    assert unet_inputs["sample"] == onnx.TensorProto.FLOAT16

@@ -1,0 +1,158 @@
+"""Graph optimisation of exported UNets for onnxruntime-web, then optional fp16 with normalisation in fp32.
+
+onnxruntime-web's WebGPU EP runs attention built from MatMul/Softmax about 30x slower than its fused
+com.microsoft attention kernels (see the team's GPU notes), so the UNets go through onnxruntime's transformer
+optimizer (model_type "unet"): self-attention becomes com.microsoft Attention, cross-attention
+MultiHeadAttention, plus LayerNorm/SkipLayerNorm/Gelu fusions. Fusions the web EPs cannot run stay off:
+- GroupNorm / SkipGroupNorm / NhwcConv / BiasAdd: no WebGPU kernels (GroupNorm stays Reshape +
+  InstanceNormalization + Reshape + Mul + Add, which both web EPs run);
+- packed QKV / packed KV: the WebGPU MultiHeadAttention answers NOT_IMPLEMENTED for packed inputs;
+- BiasSplitGelu: its fp16 shader does not compile in onnxruntime-web 1.30.
+
+Order matters: fusion runs on the fp32 graph (an fp16 TorchScript export hides the attention scale behind
+casts and nothing fuses), and fp16 conversion comes after, keeping the normalisation ops in fp32 (their sums
+of squares overflow fp16) with casts around them.
+"""
+from __future__ import annotations
+
+import collections
+import sys
+from pathlib import Path
+
+import numpy as np
+
+# Ops left in fp32 by the fp16 conversion: normalisations (variance overflows fp16) and the ops onnxruntime's
+# own Stable Diffusion recipe keeps in fp32.
+KEEP_FP32_OPS = ["InstanceNormalization", "LayerNormalization", "SkipLayerNormalization", "RandomNormalLike", "Resize"]
+
+DISABLED_FUSIONS = {
+    "enable_group_norm": False,
+    "enable_skip_group_norm": False,
+    "enable_nhwc_conv": False,
+    "enable_bias_add": False,
+    "enable_packed_qkv": False,
+    "enable_packed_kv": False,
+    "enable_bias_splitgelu": False,
+}
+
+FUSED_OP_TYPES = ("Attention", "MultiHeadAttention", "LayerNormalization", "SkipLayerNormalization", "Gelu", "BiasGelu", "FastGelu", "QuickGelu")
+
+
+def _patch_num_heads_detection() -> None:
+    """FusionAttentionUnet.get_num_heads calls int() on a shape-[1] numpy array, an error from numpy 2.4 on;
+    read the value with .item() instead (same logic, same result)."""
+    for name in ("fusion_attention_unet", "onnxruntime.transformers.fusion_attention_unet"):
+        module = sys.modules.get(name)
+        cls = getattr(module, "FusionAttentionUnet", None) if module else None
+        if cls is None or getattr(cls, "_ivmix_patched", False):
+            continue
+
+        def get_num_heads(self, reshape_q, is_torch2: bool = False) -> int:
+            value = None
+            if is_torch2:
+                parent = self.model.get_parent(reshape_q, 1)
+                if parent is not None and parent.op_type == "Concat" and len(parent.input) == 4:
+                    value = self.model.get_constant_value(parent.input[2])
+            else:
+                shape = self.model.get_constant_value(reshape_q.input[1])
+                if isinstance(shape, np.ndarray) and shape.size == 4:
+                    value = shape.reshape(-1)[2]
+            if isinstance(value, np.ndarray) and value.size == 1:
+                value = value.reshape(-1)[0]
+            if isinstance(value, (np.integer, int)) and int(value) > 0:
+                return int(value)
+            return 0
+
+        cls.get_num_heads = get_num_heads
+        cls._ivmix_patched = True
+
+
+def fusion_options():
+    from onnxruntime.transformers.fusion_options import FusionOptions
+
+    options = FusionOptions("unet")
+    for name, value in DISABLED_FUSIONS.items():
+        if hasattr(options, name):
+            setattr(options, name, value)
+    return options
+
+
+def op_counts(model) -> dict[str, int]:
+    return dict(collections.Counter(n.op_type for n in model.graph.node))
+
+
+def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dict:
+    """Rewrite part_dir/model.onnx (+ model.onnx_data) in place: fused attention, then fp16 if asked.
+    Returns the op counts before and after and the files written."""
+    import onnx
+    from onnxruntime.transformers import optimizer as ort_optimizer
+
+    source = part_dir / "model.onnx"
+    before = op_counts(onnx.load(str(source), load_external_data=False))
+    _patch_num_heads_detection()
+    model = ort_optimizer.optimize_model(
+        str(source),
+        model_type="unet",
+        num_heads=0,
+        hidden_size=0,
+        opt_level=0,
+        optimization_options=fusion_options(),
+        use_gpu=use_gpu,
+    )
+    _patch_num_heads_detection()  # in case the optimizer imported the module lazily; harmless otherwise
+    if float16:
+        model.convert_float_to_float16(keep_io_types=False, op_block_list=KEEP_FP32_OPS)
+    after = op_counts(model.model)
+    files = _save(model, part_dir)
+    fused = {k: after.get(k, 0) for k in FUSED_OP_TYPES if after.get(k, 0)}
+    return {"before_nodes": sum(before.values()), "after_nodes": sum(after.values()), "fused": fused, "files": files,
+            "softmax_left": after.get("Softmax", 0)}
+
+
+def _save(model, part_dir: Path) -> list[str]:
+    """Save an OnnxModel as part_dir/model.onnx, with one model.onnx_data beside it when over 2 GB."""
+    big = not _byte_size_ok(model.model) or model.model.ByteSize() > 2**31 - 1
+    for stale in (part_dir / "model.onnx", part_dir / "model.onnx_data"):
+        stale.unlink(missing_ok=True)
+    if not big:
+        model.save_model_to_file(str(part_dir / "model.onnx"))
+        return ["model.onnx"]
+    model.save_model_to_file(str(part_dir / "model.onnx"), use_external_data_format=True, all_tensors_to_one_file=True)
+    if sorted(f.name for f in part_dir.iterdir()) != ["model.onnx", "model.onnx_data"]:
+        # onnxruntime names the data file after the model; the engine and manifest expect model.onnx_data.
+        _rename_external_data(part_dir, "model.onnx_data")
+    return ["model.onnx", "model.onnx_data"]
+
+
+def _byte_size_ok(model) -> bool:
+    try:
+        model.ByteSize()
+        return True
+    except Exception:  # protobuf refuses to size a message over 2 GB
+        return False
+
+
+def _rename_external_data(part_dir: Path, location: str) -> None:
+    """Re-save with every initializer in one file called `location` (the name the engine's manifest uses)."""
+    import onnx
+
+    model = onnx.load(str(part_dir / "model.onnx"), load_external_data=True)
+    for f in list(part_dir.iterdir()):
+        f.unlink()
+    onnx.save_model(model, str(part_dir / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location=location, size_threshold=1024)
+
+
+def convert_float16(part_dir: Path, keep_io_types: bool = True) -> list[str]:
+    """fp16 weights and arithmetic without attention fusion, same op block list as the UNets. The text
+    encoder keeps fp32 inputs and outputs (the engine feeds its output to both UNets)."""
+    import onnx
+    from onnxruntime.transformers.onnx_model import OnnxModel
+
+    model = OnnxModel(onnx.load(str(part_dir / "model.onnx"), load_external_data=True))
+    model.convert_float_to_float16(keep_io_types=keep_io_types, op_block_list=KEEP_FP32_OPS)
+    return _save(model, part_dir)
+
+
+def convert_float16_unfused(part_dir: Path) -> list[str]:
+    """A UNet in fp16 (fp16 inputs and outputs) with its attention left as MatMul/Softmax (--no-fuse)."""
+    return convert_float16(part_dir, keep_io_types=False)
