@@ -120,9 +120,9 @@ for (let round = 0; round < 2; round++) {
     modelMsPerCallSaved: (cpu.timings.modelMs - gpu.timings.modelMs) / gpu.timings.calls.length,
   });
 }
-await engine.unload();
 
 // ---- 2. One IV sub-step's arithmetic and copies at SD1.5 video size -----------------------------------------
+// While the engine's sessions are open: with its last session released, onnxruntime lets go of the device.
 const device = (await ort.env.webgpu.device) as GPUDevice;
 const config = parseSchedulerConfig({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, clip_sample: false });
 const k = ddimStepCoefficients(makeDdimSchedule(config, 50), 501);
@@ -160,10 +160,24 @@ await timeIt('CPU: the same arithmetic', 10, () => {
   const noise = cpu.guideBatched(output, 4);
   cpu.framesToVideo(cpu.step(k, noise, frames), 1);
 });
-// What the CPU path moves per IDM call: the doubled input up, the batched output down.
+// The same arithmetic once more, read back and compared with the CPU (a dead device would answer fast and wrong).
+{
+  const frames = space.videoToFrames(gLatents);
+  const noise = space.guideBatched(gOutput, 4);
+  const stepped = space.step(k, noise, frames);
+  const video = space.framesToVideo(stepped, 1);
+  const got = await space.read(video);
+  const want = cpu.framesToVideo(cpu.step(k, cpu.guideBatched(output, 4), cpu.videoToFrames(latents)), 1);
+  print('micro check', { maxRel: maxRel(got.data, want.data) });
+  for (const h of [frames, noise, stepped, video]) space.release(h);
+}
+// What the CPU path moves per IDM call: the doubled input up, the batched output down. An upload is timed
+// until a copy that depends on it has run.
 await timeIt('GPU: upload of one batched UNet input [32,4,64,64] (CPU path, per call)', 20, async () => {
   const h = space.upload(output);
+  const row = space.sliceBatch(h, 31, 1);
   await space.settle();
+  space.release(row);
   space.release(h);
 });
 await timeIt('GPU: read of one batched UNet output [32,4,64,64] (CPU path, per call)', 20, async () => {
@@ -176,4 +190,5 @@ space.release(gLatents);
 space.release(gOutput);
 print('space', { ...space.stats });
 await space.dispose();
+await engine.unload();
 process.exit(0);
