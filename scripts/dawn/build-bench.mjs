@@ -1,21 +1,27 @@
-// Bundles scripts/dawn/engine-bench.ts (and the engine it imports) into one Node ESM file, so that the GPU
-// machine needs only a node binary and the payload (see run-on-gpu.sh). Usage: node scripts/dawn/build-bench.mjs <outDir>
+// Bundles the GPU-machine scripts (and the engine they import) into single Node ESM files, so that the GPU
+// machine needs only a node binary and the payload (see run-on-gpu.sh, tools/device/gpu_bench.sh):
+//   engine-bench.mjs (bundled pack, latents on the GPU vs the CPU), fullsize-bench.mjs (the full-size pack),
+//   plan.mjs (replay plans for the PyTorch benchmark). Usage: node scripts/dawn/build-bench.mjs <outDir>
 import { join } from 'node:path';
 import { build } from 'vite';
 
 const outDir = process.argv[2] ?? '.dawn/bench';
+const entries = ['engine-bench', 'fullsize-bench', 'plan'];
 await build({
   configFile: false,
   publicDir: false,
   logLevel: 'warn',
   ssr: { noExternal: true },
   build: {
-    ssr: join(import.meta.dirname, 'engine-bench.ts'),
+    ssr: true,
     outDir,
     emptyOutDir: true,
     minify: false,
     target: 'node20',
-    rollupOptions: { output: { format: 'es', entryFileNames: 'engine-bench.mjs' } },
+    rollupOptions: {
+      input: Object.fromEntries(entries.map((name) => [name, join(import.meta.dirname, `${name}.ts`)])),
+      output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' },
+    },
   },
 });
-console.log(`wrote ${join(outDir, 'engine-bench.mjs')}`);
+console.log(`wrote ${entries.map((name) => join(outDir, `${name}.mjs`)).join(', ')}`);

@@ -8,8 +8,6 @@
  *   node --liftoff-only engine-bench.mjs <payload dir> <pack dir>
  * Prints one JSON object per measurement.
  */
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { dirPackReader } from '../../src/cli/models-dir.js';
 import { TorchGenerator } from '../../src/core/rng/torch-generator.js';
 import { cpuLatentSpace } from '../../src/core/sampler/latent-space.js';
@@ -18,44 +16,12 @@ import { ddimStepCoefficients, makeDdimSchedule } from '../../src/core/scheduler
 import { numel, type Tensor } from '../../src/core/tensor/tensor.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { GenerateRequest, GenerateResult } from '../../src/engine/types.js';
-import type { OrtModule } from '../../src/runtime/ort.js';
 import { GpuLatentSpace } from '../../src/runtime/webgpu/gpu-latent-space.js';
+import { setUpDawn } from './dawn-env.js';
 
 const [payload, packDir] = process.argv.slice(2);
 if (!payload || !packDir) throw new Error('usage: engine-bench.mjs <payload dir> <pack dir>');
-
-type Dawn = { create(flags: string[]): GPU; globals: Record<string, unknown> };
-const dawn = (await import(pathToFileURL(`${payload}/webgpu/index.js`).href)) as Dawn;
-Object.assign(globalThis, dawn.globals);
-// dawn.node refuses views onto a SharedArrayBuffer in writeBuffer, and onnxruntime's wasm heap is shared.
-const queueProto = (globalThis as unknown as { GPUQueue: { prototype: GPUQueue } }).GPUQueue.prototype;
-const writeBuffer = queueProto.writeBuffer;
-queueProto.writeBuffer = function (
-  this: GPUQueue,
-  buffer: GPUBuffer,
-  offset: number,
-  data: ArrayBuffer | SharedArrayBuffer | ArrayBufferView,
-  dataOffset = 0,
-  size?: number,
-) {
-  const shared = ArrayBuffer.isView(data) ? data.buffer instanceof SharedArrayBuffer : data instanceof SharedArrayBuffer;
-  if (!shared) return writeBuffer.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
-  // Offsets and sizes count elements for typed arrays, bytes otherwise.
-  const view = ArrayBuffer.isView(data) ? data : new Uint8Array(data);
-  const unit = (view as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
-  const start = view.byteOffset + dataOffset * unit;
-  const length = size === undefined ? view.byteLength - dataOffset * unit : size * unit;
-  return writeBuffer.call(this, buffer, offset, new Uint8Array(view.buffer, start, length).slice());
-} as GPUQueue['writeBuffer'];
-Object.defineProperty(globalThis, 'navigator', {
-  value: { gpu: dawn.create(['enable-dawn-features=vulkan_enable_f16_on_nvidia']), hardwareConcurrency: 1 },
-  configurable: true,
-});
-
-const ort = (await import(pathToFileURL(`${payload}/ort/ort.webgpu.min.mjs`).href)) as OrtModule;
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.wasmBinary = readFileSync(`${payload}/ort/ort-wasm-simd-threaded.asyncify.wasm`);
-ort.env.wasm.wasmPaths = { mjs: pathToFileURL(`${payload}/ort/ort-wasm-simd-threaded.asyncify.mjs`).href };
+const ort = await setUpDawn(payload);
 
 const print = (what: string, data: Record<string, unknown>) => console.log(JSON.stringify({ what, ...data }));
 

@@ -1,0 +1,99 @@
+/**
+ * onnxruntime-web's WebGPU EP under Node on Dawn (npm `webgpu`, dawn.node), with the workarounds of
+ * shared/docs/gpu-recipe.md: a writeBuffer that copies views of a SharedArrayBuffer (onnxruntime's wasm heap is
+ * shared and dawn.node refuses such views), `navigator.gpu` from Dawn with `shader-f16` on NVIDIA Vulkan, and
+ * the wasm files read from the payload. Start Node with `--liftoff-only` (the TurboFan stall of the recipe).
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { OrtModule } from '../../src/runtime/ort.js';
+
+type Dawn = { create(flags: string[]): GPU; globals: Record<string, unknown> };
+
+/** The payload made by make-payload.sh: webgpu/ (dawn.node) and ort/ (onnxruntime-web's native WebGPU bundle). */
+export async function setUpDawn(
+  payload: string,
+  dawnFlags = ['enable-dawn-features=vulkan_enable_f16_on_nvidia'],
+): Promise<OrtModule> {
+  const dawn = (await import(pathToFileURL(`${payload}/webgpu/index.js`).href)) as Dawn;
+  Object.assign(globalThis, dawn.globals);
+  const queueProto = (globalThis as unknown as { GPUQueue: { prototype: GPUQueue } }).GPUQueue.prototype;
+  const writeBuffer = queueProto.writeBuffer;
+  queueProto.writeBuffer = function (
+    this: GPUQueue,
+    buffer: GPUBuffer,
+    offset: number,
+    data: ArrayBuffer | SharedArrayBuffer | ArrayBufferView,
+    dataOffset = 0,
+    size?: number,
+  ) {
+    const shared = ArrayBuffer.isView(data) ? data.buffer instanceof SharedArrayBuffer : data instanceof SharedArrayBuffer;
+    if (!shared) return writeBuffer.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
+    // Offsets and sizes count elements for typed arrays, bytes otherwise.
+    const view = ArrayBuffer.isView(data) ? data : new Uint8Array(data);
+    const unit = (view as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    const start = view.byteOffset + dataOffset * unit;
+    const length = size === undefined ? view.byteLength - dataOffset * unit : size * unit;
+    return writeBuffer.call(this, buffer, offset, new Uint8Array(view.buffer, start, length).slice());
+  } as GPUQueue['writeBuffer'];
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu: dawn.create(dawnFlags), hardwareConcurrency: 1 },
+    configurable: true,
+  });
+  const ort = (await import(pathToFileURL(`${payload}/ort/ort.webgpu.min.mjs`).href)) as OrtModule;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmBinary = readFileSync(`${payload}/ort/ort-wasm-simd-threaded.asyncify.wasm`);
+  ort.env.wasm.wasmPaths = { mjs: pathToFileURL(`${payload}/ort/ort-wasm-simd-threaded.asyncify.mjs`).href };
+  return ort;
+}
+
+/**
+ * Bytes in GPU buffers, counted at `createBuffer` and `destroy` on every device (onnxruntime's weights, its
+ * buffer cache and our latent space alike). WebGPU exposes no memory figure; this is what was asked of it.
+ */
+export interface GpuBufferAccounting {
+  readonly liveBytes: number;
+  readonly peakBytes: number;
+  readonly buffers: number;
+  /** Start a new peak from what is alive now. */
+  resetPeak(): void;
+}
+
+export function countGpuBuffers(): GpuBufferAccounting {
+  const g = globalThis as unknown as { GPUDevice: { prototype: GPUDevice }; GPUBuffer: { prototype: GPUBuffer } };
+  const sizes = new WeakMap<GPUBuffer, number>();
+  const state = { liveBytes: 0, peakBytes: 0, buffers: 0 };
+  const createBuffer = g.GPUDevice.prototype.createBuffer;
+  g.GPUDevice.prototype.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
+    const buffer = createBuffer.call(this, descriptor);
+    sizes.set(buffer, descriptor.size);
+    state.liveBytes += descriptor.size;
+    state.buffers++;
+    state.peakBytes = Math.max(state.peakBytes, state.liveBytes);
+    return buffer;
+  };
+  const destroy = g.GPUBuffer.prototype.destroy;
+  g.GPUBuffer.prototype.destroy = function (this: GPUBuffer) {
+    const size = sizes.get(this);
+    if (size !== undefined) {
+      sizes.delete(this);
+      state.liveBytes -= size;
+      state.buffers--;
+    }
+    return destroy.call(this);
+  };
+  return {
+    get liveBytes() {
+      return state.liveBytes;
+    },
+    get peakBytes() {
+      return state.peakBytes;
+    },
+    get buffers() {
+      return state.buffers;
+    },
+    resetPeak() {
+      state.peakBytes = state.liveBytes;
+    },
+  };
+}

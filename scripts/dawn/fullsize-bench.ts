@@ -1,0 +1,204 @@
+/**
+ * The app's engine on the full-size random-weight pack (SD1.5-architecture IDM, AnimateDiff-architecture VDM,
+ * CLIP ViT-L text encoder, SD VAE; tools/export/random_full_size.py) on a real GPU under Node + Dawn, for the
+ * speed table of docs/performance.md (issue 5). Everything runs through `Engine.generate`, the code the app runs:
+ *
+ * 1. load (files verified, sessions created), GPU buffer bytes after it;
+ * 2. per-call times (`calls:<size>`): IV-mixed with 2 steps at that size, IDM batch 32 = CFG × 16 frames, VDM
+ *    2 × 16 frames (a model's first call, which compiles its shaders for the shape, is left out), VAE decode per
+ *    frame, text encoder;
+ * 3. whole generations (`<size>:<sampler>-<steps>`), each only when its estimate from the per-call times fits
+ *    before the deadline. STAGES orders them (default: 256² first).
+ *
+ * Bundled by scripts/dawn/build-bench.mjs; run by tools/device/gpu_bench.sh on the GPU machine:
+ *   node --liftoff-only fullsize-bench.mjs <payload dir> <pack dir> <deadline, unix ms> <results.json>
+ * Prints one JSON object per measurement and keeps all of them in results.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirPackReader } from '../../src/cli/models-dir.js';
+import type { SamplerVariant } from '../../src/core/sampler/variants.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { GenerateResult } from '../../src/engine/types.js';
+import { countGpuBuffers, setUpDawn } from './dawn-env.js';
+
+const [payload, packDir, deadlineArg, resultsPath] = process.argv.slice(2);
+if (!payload || !packDir || !deadlineArg || !resultsPath) {
+  throw new Error('usage: fullsize-bench.mjs <payload dir> <pack dir> <deadline, unix ms> <results.json>');
+}
+const deadline = Number(deadlineArg);
+/** `calls:<size>` (per-call times) or `<size>:<sampler>-<steps>` (a whole generation), run in this order. */
+const STAGES = (process.env.STAGES ?? 'calls:256,256:ddim-25,256:iv-iv-25,calls:512,512:ddim-25,256:ddim-50,256:iv-iv-50')
+  .split(',')
+  .filter(Boolean);
+const PROMPT = 'a red circle moving left on a black background';
+const FRAMES = 16;
+const MiB = 2 ** 20;
+
+const records: Record<string, unknown>[] = [];
+const print = (what: string, data: Record<string, unknown>) => {
+  const record = { what, ...data };
+  records.push(record);
+  console.log(JSON.stringify(record));
+  writeFileSync(resultsPath, JSON.stringify(records, null, 1));
+};
+const secondsLeft = () => (deadline - Date.now()) / 1000;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2
+      ? (s[(s.length - 1) / 2] as number)
+      : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+// DAWN_FLAGS (comma-separated) replaces the default toggles, e.g. backend=null to try the script without a GPU.
+const ort = await setUpDawn(payload, ...(process.env.DAWN_FLAGS ? [process.env.DAWN_FLAGS.split(',')] : []));
+const gpuBytes = countGpuBuffers();
+const engine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
+const caps = await engine.probe();
+print('adapter', { webgpu: caps.webgpu, onnxruntimeWeb: ort.env.versions?.web, node: process.version });
+
+// ---- 1. load ------------------------------------------------------------------------------------------------
+{
+  const phases: { phase: string; at: number }[] = [];
+  const t0 = performance.now();
+  const loaded = await engine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu' }, (e) => {
+    if (e.phase === 'compile' || e.phase === 'verify')
+      phases.push({ phase: `${e.phase} ${'part' in e ? e.part : e.file}`, at: performance.now() - t0 });
+  });
+  print('load', {
+    backend: loaded.backend,
+    reason: loaded.backendReason,
+    loadMs: loaded.loadMs,
+    precision: loaded.pack.precision,
+    packBytes: loaded.pack.totalBytes,
+    phases,
+    gpuMiBAfterLoad: gpuBytes.liveBytes / MiB,
+    gpuBuffersAfterLoad: gpuBytes.buffers,
+    rssMiB: process.memoryUsage().rss / MiB,
+  });
+  if (loaded.backend !== 'webgpu') throw new Error(`no WebGPU here: ${loaded.backendReason}`);
+}
+
+interface Run {
+  result: GenerateResult;
+  decodeFrameMs: number[];
+  peakGpuMiB: number;
+}
+
+async function generate(size: number, variant: SamplerVariant, steps: number): Promise<Run> {
+  gpuBytes.resetPeak();
+  const decodeFrameMs: number[] = [];
+  let last = 0;
+  const result = await engine.generate(
+    { prompt: PROMPT, seed: 7, frames: FRAMES, width: size, height: size, settings: { variant, steps }, previewEvery: 0 },
+    (event) => {
+      // Decode events come after every VAE chunk (one frame): the time between them is one frame's decode.
+      if (event.type === 'model-call-end') last = performance.now();
+      if (event.type === 'decode') {
+        const now = performance.now();
+        decodeFrameMs.push(now - last);
+        last = now;
+      }
+    },
+  );
+  return { result, decodeFrameMs, peakGpuMiB: gpuBytes.peakBytes / MiB };
+}
+
+/** Per-call medians of a run; `skipFirst` leaves out each model's first call (shader compilation for a new shape). */
+function perCall(run: Run, skipFirst: boolean) {
+  const of = (model: 'image' | 'video') => {
+    const ms = run.result.timings.calls.filter((c) => c.model === model).map((c) => c.ms);
+    const kept = skipFirst ? ms.slice(1) : ms;
+    return { medianMs: median(kept), minMs: Math.min(...kept), n: kept.length, firstMs: ms[0] };
+  };
+  // The first decode interval also holds the sampler's final read and the latents' scaling; the median skips it.
+  return {
+    idm: of('image'),
+    vdm: of('video'),
+    textEncoderMs: run.result.timings.textEncoderMs,
+    decodePerFrameMedianMs: median(run.decodeFrameMs.slice(1)),
+    decodeMs: run.result.timings.decodeMs,
+    peakGpuMiB: run.peakGpuMiB,
+  };
+}
+
+function summary(run: Run) {
+  const t = run.result.timings;
+  const byModel = (m: 'image' | 'video') => t.calls.filter((c) => c.model === m).map((c) => c.ms);
+  return {
+    totalMs: t.totalMs,
+    modelMs: t.modelMs,
+    videoCalls: run.result.modelCalls.video,
+    imageCalls: run.result.modelCalls.image,
+    vdmMedianMs: median(byModel('video')),
+    idmMedianMs: median(byModel('image')),
+    textEncoderMs: t.textEncoderMs,
+    decodeMs: t.decodeMs,
+    decodePerFrameMedianMs: median(run.decodeFrameMs.slice(1)),
+    schedulerMs: t.schedulerMs,
+    schedulerSteps: t.schedulerSteps,
+    transferMs: t.transferMs,
+    outsideCallsMs: t.outsideCallsMs,
+    /** Sampling time outside the UNet calls (scheduler passes, copies, the loop), of the whole generation. */
+    outsideCallsPct: (100 * t.outsideCallsMs) / t.totalMs,
+    /** Everything but the UNet calls (text encoder and VAE decode included), of the whole generation. */
+    notUnetPct: (100 * (t.totalMs - t.modelMs)) / t.totalMs,
+    latentsOnGpu: t.latentsOnGpu,
+    gpuLiveTensorsAfter: t.gpuLiveTensorsAfter,
+    peakGpuMiB: run.peakGpuMiB,
+  };
+}
+
+/** Whole generation `<sampler>-<steps>` at `size`², when its estimate from the per-call times fits before the deadline. */
+async function wholeGeneration(size: number, name: string): Promise<void> {
+  const match = /^(.+)-(\d+)$/.exec(name);
+  if (!match) throw new Error(`"${name}" is not <sampler>-<steps>`);
+  const variant = match[1] as SamplerVariant;
+  const steps = Number(match[2]);
+  const calls = perCallAt.get(size);
+  if (!calls) {
+    print('skipped', { stage: `generation ${size}:${name}`, why: `no per-call times at ${size}²` });
+    return;
+  }
+  const planned = variant === 'ddim' ? { video: steps, image: 0 } : { video: 3 * steps, image: 2 * steps };
+  const estimateS =
+    (planned.video * calls.vdm.medianMs + planned.image * calls.idm.medianMs + FRAMES * calls.decodePerFrameMedianMs + 3000) *
+    1.1e-3;
+  if (estimateS > secondsLeft()) {
+    print('skipped', { stage: `generation ${size}:${name}`, estimateS, secondsLeft: secondsLeft() });
+    return;
+  }
+  const run = await generate(size, variant, steps);
+  print('generation', { size, sampler: variant, steps, estimateS, ...summary(run) });
+}
+
+/** Per-call times at `size`²: IV-mixed with 2 steps (6 VDM and 4 IDM calls, 16 frames decoded). */
+async function perCallStage(size: number): Promise<void> {
+  const needS = size >= 512 ? 70 : 30;
+  if (secondsLeft() < needS) {
+    print('skipped', { stage: `per call ${size}²`, secondsLeft: secondsLeft() });
+    return;
+  }
+  const run = await generate(size, 'iv-iv', 2);
+  const calls = perCall(run, true);
+  perCallAt.set(size, calls);
+  print('per call', { size, ...calls, generation: summary(run) });
+}
+
+// ---- 2.-4. in order; 256² first, so that a failure at 512² (memory) leaves the 256² numbers standing -------------
+const perCallAt = new Map<number, ReturnType<typeof perCall>>();
+for (const stage of STAGES) {
+  try {
+    const [a, b] = stage.split(':') as [string, string];
+    if (a === 'calls') await perCallStage(Number(b));
+    else await wholeGeneration(Number(a), b);
+  } catch (error) {
+    print('error', { stage, message: String((error as Error).stack ?? error) });
+  }
+}
+
+print('memory', { gpuMiBLive: gpuBytes.liveBytes / MiB, rssMiB: process.memoryUsage().rss / MiB });
+await engine.unload();
+print('done', { secondsLeft: secondsLeft() });
+process.exit(0);

@@ -1,0 +1,184 @@
+"""Merge the GPU benchmark's results into markdown tables (tools/device/gpu_bench.sh calls it at the end).
+
+    python3 -m tools.bench.gpu_table --out-dir $OUT --work-dir /tmp/gpubench > table.md
+
+Reads engine.json (scripts/dawn/fullsize-bench.ts: one record per measurement), torch.json
+(tools/bench/torch_bench.py), and from the work dir smi.csv (nvidia-smi memory.used samples), windows.txt (when
+each benchmark ran) and concurrent (1: PyTorch ran while the export ran beside it). Whatever is missing is
+written as not measured; whole generations the engine did not run are computed from its per-call times and
+marked so.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from datetime import datetime
+from pathlib import Path
+
+FRAMES = 16
+NA = "–"
+
+
+def load_json(path: Path, default):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def fmt(x, digits=0, unit=""):
+    if x is None:
+        return NA
+    return f"{x:,.{digits}f}{unit}"
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}×" if a and b else NA
+
+
+def smi_peak(work: Path, start: str, end: str) -> float | None:
+    """Largest card memory use (MiB) between two stamps, minus the last sample before the start."""
+    stamps = {}
+    for line in (work / "windows.txt").read_text().splitlines() if (work / "windows.txt").exists() else []:
+        name, t = line.split()
+        stamps[name] = float(t)
+    if start not in stamps or end not in stamps or not (work / "smi.csv").exists():
+        return None
+    samples = []
+    for line in (work / "smi.csv").read_text().splitlines():
+        try:
+            ts, used = [p.strip() for p in line.split(",")]
+            samples.append((datetime.strptime(ts, "%Y/%m/%d %H:%M:%S.%f").timestamp(), float(used)))
+        except ValueError:
+            continue
+    before = [u for t, u in samples if t <= stamps[start]]
+    inside = [u for t, u in samples if stamps[start] <= t <= stamps[end]]
+    if not inside:
+        return None
+    return max(inside) - (before[-1] if before else min(inside))
+
+
+def tables(out: Path, work: Path) -> str:
+    engine = load_json(out / "engine.json", [])
+    torch = load_json(out / "torch.json", {})
+    concurrent = (work / "concurrent").exists() and (work / "concurrent").read_text().strip() == "1"
+    by = lambda what: [r for r in engine if r.get("what") == what]  # noqa: E731
+    adapter = next(iter(by("adapter")), {})
+    load = next(iter(by("load")), {})
+    per_call = {r["size"]: r for r in by("per call")}
+    gens = {(r["size"], r["sampler"], r["steps"]): r for r in by("generation")}
+    t_calls = {(r["call"].split(" ")[0] if not r["call"].startswith("VAE") else r["call"], r["size"]): r for r in torch.get("calls", [])}
+    t_gens = {(r["size"], r["sampler"], r["steps"]): r for r in torch.get("gens", [])}
+    info = torch.get("info", {})
+    lines = []
+    w = lines.append
+    w(f"Device: {info.get('device', adapter.get('webgpu', {}).get('adapter', 'unknown'))}. Engine: Node {adapter.get('node', '?')} + Dawn "
+      f"(webgpu 0.6.2), onnxruntime-web {adapter.get('onnxruntimeWeb', '?')} native WebGPU EP, pack precision "
+      f"{load.get('precision', '?')} (UNets fp16 with fused attention, normalisation fp32; text encoder fp16; VAE decoder fp32), "
+      f"latents on the GPU. PyTorch {info.get('torch', '?')}, diffusers {info.get('diffusers', '?')}, fp16 eager, "
+      f"attention {', '.join(info.get('attn_processors', [])) or '?'}.")
+    if load:
+        w(f"Engine load: {load['loadMs'] / 1000:.1f} s (files read and SHA-256-verified, sessions created); GPU buffers after load "
+          f"{load['gpuMiBAfterLoad']:,.0f} MiB. PyTorch load {info.get('load_s', 0):.1f} s.")
+    if concurrent:
+        w("PyTorch ran while the pack's export ran on the same machine (CPU-heavy ONNX optimisation, short GPU traces): "
+          "its times may be somewhat high.")
+    w("")
+    w("### Per call (median ms)")
+    w("")
+    w("| call | size | engine (ORT-web WebGPU) | PyTorch fp16 | engine / PyTorch |")
+    w("| --- | ---: | ---: | ---: | ---: |")
+    for size in (512, 256):
+        pc = per_call.get(size)
+        for key, label, eng in (
+            ("IDM", f"IDM, batch {2 * FRAMES} (CFG × {FRAMES} frames)", pc and pc["idm"]["medianMs"]),
+            ("VDM", f"VDM, batch 2 × {FRAMES} frames (CFG)", pc and pc["vdm"]["medianMs"]),
+        ):
+            tr = t_calls.get((key, size), {}).get("median_ms")
+            n = f" (n={pc[key.lower()]['n']})" if pc else ""
+            w(f"| {label} | {size}² | {fmt(eng, 1)}{n} | {fmt(tr, 1)} | {ratio(eng, tr)} |")
+        eng_vae = pc and pc["decodePerFrameMedianMs"]
+        t16 = t_calls.get(("VAE decode per frame, fp16", size), {}).get("median_ms")
+        t32 = t_calls.get(("VAE decode per frame, fp32", size), {}).get("median_ms")
+        w(f"| VAE decode, per frame (engine fp32; PyTorch fp16 / fp32) | {size}² | {fmt(eng_vae, 1)} | {fmt(t16, 1)} / {fmt(t32, 1)} | {ratio(eng_vae, t16)} / {ratio(eng_vae, t32)} |")
+    te_engine = [r["textEncoderMs"] for r in by("generation")] or [r["textEncoderMs"] for r in by("per call")][1:]
+    te = statistics.median(te_engine) if te_engine else None
+    tt = t_calls.get(("text", 0), {}).get("median_ms")
+    w(f"| text encoder, 2 rows (engine: inside a generation) | – | {fmt(te, 1)} | {fmt(tt, 1)} | {ratio(te, tt)} |")
+    w("")
+    w("### Whole generation, 16 frames, CFG batched, default knobs (s)")
+    w("")
+    w("Engine: `Engine.generate` end to end (text encoder, sampler, VAE decode of 16 frames one at a time, frames to RGBA). "
+      "PyTorch: the engine's own plan replayed (scripts/dawn/plan.ts, tools/bench/torch_bench.py `replay`), text encoder, VAE fp16 "
+      "one frame at a time, uint8 frames on the CPU. *computed* = from the engine's per-call medians (calls × ms + text "
+      "encoder + 16 × decode per frame), not run.")
+    w("")
+    w("| size | sampler | steps | VDM + IDM calls | engine (s) | engine: sampling outside UNet calls | engine: all but UNet calls | "
+      "engine peak GPU buffers (MiB) | PyTorch (s) | PyTorch: all but UNet calls | PyTorch peak alloc (MiB) | engine / PyTorch |")
+    w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in (256, 512):
+        for sampler, steps in (("ddim", 25), ("iv-iv", 25), ("ddim", 50), ("iv-iv", 50)):
+            v, i = (steps, 0) if sampler == "ddim" else (3 * steps, 2 * steps)
+            g = gens.get((size, sampler, steps))
+            tg = t_gens.get((size, sampler, steps))
+            if g:
+                eng_s = g["totalMs"] / 1000
+                eng = f"{eng_s:.1f}"
+                outside, not_unet, peak = f"{g['outsideCallsPct']:.2f} %", f"{g['notUnetPct']:.1f} %", fmt(g["peakGpuMiB"])
+            elif per_call.get(size):
+                pc = per_call[size]
+                eng_s = (v * pc["vdm"]["medianMs"] + i * pc["idm"]["medianMs"] + (te or 0) + FRAMES * pc["decodePerFrameMedianMs"]) / 1000
+                eng, outside, not_unet, peak = f"{eng_s:.1f} *computed*", NA, NA, NA
+            else:
+                eng_s, eng, outside, not_unet, peak = None, "not measured", NA, NA, NA
+            t_s = tg["total_ms"] / 1000 if tg else None
+            t_txt = f"{t_s:.2f}" if tg else "not run"
+            t_not = f"{tg['outside_unet_pct_of_total']:.1f} %" if tg else NA
+            t_peak = fmt(tg["peak_alloc_mib"]) if tg else NA
+            w(f"| {size}² | {sampler} | {steps} | {v} + {i} | {eng} | {outside} | {not_unet} | {peak} | {t_txt} | {t_not} | {t_peak} | {ratio(eng_s, t_s)} |")
+    w("")
+    w("### Goals")
+    w("")
+    for size in (256, 512):
+        d, iv = gens.get((size, "ddim", 25)), gens.get((size, "iv-iv", 25))
+        if d and iv:
+            wall = iv["totalMs"] / d["totalMs"]
+            unet = iv["modelMs"] / d["modelMs"]
+            w(f"- IV-mixed / DDIM at {size}², 25 steps: wall time {wall:.2f}×, their UNet call time {unet:.2f}× "
+              f"(calls 125 / 25 = 5×): {'met' if wall <= unet + 1e-9 else 'not met'} (wall ≤ UNet ratio).")
+    worst = max((g["outsideCallsPct"] for g in gens.values()), default=None)
+    worst_all = max((g["notUnetPct"] for g in gens.values()), default=None)
+    if worst is not None:
+        w(f"- Time outside UNet calls: sampling overhead (scheduler passes, copies, loop) at most {worst:.2f} % of a generation; "
+          f"with the text encoder and the VAE decode counted, at most {worst_all:.1f} % (goal < 3 %).")
+    ratios = []
+    for key, g in gens.items():
+        if key in t_gens:
+            ratios.append((g["totalMs"] / t_gens[key]["total_ms"], key))
+    if ratios:
+        lo, hi = min(ratios), max(ratios)
+        w(f"- Whole generation vs PyTorch fp16: {lo[0]:.1f}× ({lo[1][0]}² {lo[1][1]}-{lo[1][2]}) to {hi[0]:.1f}× "
+          f"({hi[1][0]}² {hi[1][1]}-{hi[1][2]}) (goal ≤ 3×).")
+    e_peak = smi_peak(work, "engine-start", "engine-end")
+    t_peak = smi_peak(work, "torch-start", "torch-end")
+    w(f"- Card memory in use (nvidia-smi, peak over the benchmark minus before it): engine {fmt(e_peak)} MiB, "
+      f"PyTorch {fmt(t_peak)} MiB{' (with the export beside it)' if concurrent else ''}.")
+    skipped = [r for r in engine if r.get("what") in ("skipped", "error")]
+    if skipped:
+        w("")
+        w("Not run in this call: " + "; ".join(f"{r['stage']} ({r['what']}{', estimate ' + str(round(r['estimateS'])) + ' s' if 'estimateS' in r else ''})" for r in skipped) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out-dir", type=Path, required=True)
+    ap.add_argument("--work-dir", type=Path, required=True)
+    args = ap.parse_args(argv)
+    print(tables(args.out_dir, args.work_dir), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
