@@ -45,7 +45,7 @@ describe('Compare and Demo: DDIM and IV-mixed from the same noise, side by side'
     server = await startPreview();
     browser = await launchBrowser();
     const { page, context } = browser;
-    await context.route('**/models/tinyworld-v1/manifest.json', async (route) => {
+    await context.route('**/models/tinyworld-v2/manifest.json', async (route) => {
       if (route.request().method() !== 'GET') return route.fallback();
       const response = await route.fetch();
       const text = await response.text();

@@ -7,8 +7,8 @@ import type { GenerateRequest } from '../src/engine/types.js';
 import { frameDifference, rgbaToRgb } from '../tests/helpers/fixtures.js';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
-const PACK_URL = '/models/tinyworld-v1/';
-const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v1');
+const PACK_URL = '/models/tinyworld-v2/';
+const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v2');
 /** Small enough for software WebGPU (SwiftShader), still a full generation: text encoder, IV-mixed, VAE. */
 const REQUEST: GenerateRequest = {
   prompt: 'a yellow square moving up on a navy background',

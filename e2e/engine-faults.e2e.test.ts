@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
-const PACK_URL = '/models/tinyworld-v1/';
-const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v1');
+const PACK_URL = '/models/tinyworld-v2/';
+const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v2');
 const manifest = () =>
   JSON.parse(readFileSync(join(PACK_DIR, 'manifest.json'), 'utf8')) as {
     precision: string;

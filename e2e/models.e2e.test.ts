@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../src/ui/format.js';
 import { type BrowserSession, FIXTURE_PREFIX, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
-const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v1');
+const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v2');
 const RESULTS = join(import.meta.dirname, '..', 'test-results');
 const manifest = JSON.parse(readFileSync(join(PACK_DIR, 'manifest.json'), 'utf8')) as {
   files: { path: string; size: number }[];
@@ -57,7 +57,7 @@ describe('Models page: load a pack from a URL or a folder, see it stored, remove
     const bundled = row('Tiny world').first();
     await expect.poll(() => bundled.textContent()).toMatch(/Tiny world\s*In use.*Bundled with the app/);
     const manifestBytes = readFileSync(join(PACK_DIR, 'manifest.json')).byteLength;
-    const size = formatBytes(storedBytes(`${server.url}models/tinyworld-v1/`, manifestBytes));
+    const size = formatBytes(storedBytes(`${server.url}models/tinyworld-v2/`, manifestBytes));
     expect(await bundled.getByTestId('cached-pack-size').textContent()).toBe(size);
     expect(await bundled.textContent()).toMatch(/Complete, 7 files, loads offline/);
     expect(await browser.page.getByTestId('storage-use').textContent()).toMatch(
@@ -162,8 +162,8 @@ describe('Models page: load a pack from a URL or a folder, see it stored, remove
       return files;
     });
     expect(opfs.filter((f) => f.includes('tinyworld-copy'))).toEqual([]);
-    expect(opfs.filter((f) => f.startsWith('tinyworld-v1/'))).toHaveLength(manifest.files.length);
-    expect((await page.evaluate(() => window.ivmix.engine.listCachedPacks())).map((p) => p.key)).toEqual(['tinyworld-v1']);
+    expect(opfs.filter((f) => f.startsWith('tinyworld-v2/'))).toHaveLength(manifest.files.length);
+    expect((await page.evaluate(() => window.ivmix.engine.listCachedPacks())).map((p) => p.key)).toEqual(['tinyworld-v2']);
   });
 
   it('loads a picked folder in place, each file checked against its manifest, without storing it', async () => {

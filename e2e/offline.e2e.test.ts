@@ -14,8 +14,8 @@ const MUST_BE_CACHED = [
   /\/assets\/ort-wasm-[^/]+\.wasm$/,
   /\/assets\/ffmpeg-core-[^/]+\.js$/,
   /\/assets\/ffmpeg-core-[^/]+\.wasm$/,
-  /\/models\/tinyworld-v1\/manifest\.json$/,
-  /\/models\/tinyworld-v1\/motion_unet\/model\.onnx$/,
+  /\/models\/tinyworld-v2\/manifest\.json$/,
+  /\/models\/tinyworld-v2\/motion_unet\/model\.onnx$/,
 ];
 
 describe('offline: the service worker stores the app, serves it with the network cut, and swaps in a new build', () => {

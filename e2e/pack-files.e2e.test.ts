@@ -7,7 +7,7 @@ import type { GenerateRequest } from '../src/engine/types.js';
 import { frameDifference, rgbaToRgb } from '../tests/helpers/fixtures.js';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
-const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v1');
+const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v2');
 const REQUEST: GenerateRequest = {
   prompt: 'a red circle moving left on a black background',
   seed: 3,
@@ -23,7 +23,7 @@ async function runInNode() {
     readerFor: () => dirPackReader(`${PACK_DIR}/`),
     probe: async () => ({ webgpu: { available: false, reason: 'Node' }, wasm: { threads: 1, crossOriginIsolated: true } }),
   });
-  await engine.load({ kind: 'url', baseUrl: '/models/tinyworld-v1/' });
+  await engine.load({ kind: 'url', baseUrl: '/models/tinyworld-v2/' });
   try {
     return await engine.generate(REQUEST);
   } finally {

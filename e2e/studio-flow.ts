@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 export const FRAMES = 4;
 export const RESULTS = join(import.meta.dirname, '..', 'test-results');
 export const PACK_MANIFEST = JSON.parse(
-  readFileSync(join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v1', 'manifest.json'), 'utf8'),
+  readFileSync(join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v2', 'manifest.json'), 'utf8'),
 ) as { id: string; files: { path: string; sha256: string }[]; frames: { max: number } };
 
 type Recorded = Window & { __framesSha256: string[]; __generateCalls: number };

@@ -79,7 +79,7 @@ describe('Studio: bad numbers are refused, exports are exact, a recipe remakes t
     const { page } = browser;
     await generateVideo(page, { prompt: PROMPT, steps: 3, seed: SEED });
     const file = await download(page, 'Download recipe (JSON)');
-    expect(file.name).toBe(`ivmix-tinyworld-v1-seed${SEED}.recipe.json`);
+    expect(file.name).toBe(`ivmix-tinyworld-v2-seed${SEED}.recipe.json`);
     recipe = JSON.parse(file.bytes.toString('utf8'));
     expect(recipe).toMatchObject({
       format: 'ivmix-recipe/1',
@@ -91,7 +91,7 @@ describe('Studio: bad numbers are refused, exports are exact, a recipe remakes t
       height: 64,
       fps: 8,
       settings: { variant: 'iv-iv', steps: 3, eta: 0 },
-      pack: { id: 'tinyworld-v1', files: PACK_MANIFEST.files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
+      pack: { id: 'tinyworld-v2', files: PACK_MANIFEST.files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
       backend: 'wasm',
       app: { version: APP_VERSION, onnxruntimeWeb: ORT_VERSION },
     });
@@ -105,7 +105,7 @@ describe('Studio: bad numbers are refused, exports are exact, a recipe remakes t
   it('downloads the frames as a zip of lossless 64×64 PNGs, one per frame', async () => {
     const { page } = browser;
     const zip = await download(page, 'Download frames (PNG)');
-    expect(zip.name).toBe(`ivmix-tinyworld-v1-seed${SEED}-frames.zip`);
+    expect(zip.name).toBe(`ivmix-tinyworld-v2-seed${SEED}-frames.zip`);
     const files = unzipSync(zip.bytes);
     expect(Object.keys(files).sort()).toEqual(['frame-01.png', 'frame-02.png', 'frame-03.png', 'frame-04.png']);
     const pngs = Object.keys(files)
@@ -164,7 +164,7 @@ describe('Studio: bad numbers are refused, exports are exact, a recipe remakes t
     );
     const otherPack = { ...recipe, pack: { id: 'sd15-animatediff', files: [] } };
     expect(await load('other.json', JSON.stringify(otherPack))).toMatch(
-      /This recipe is for the pack “sd15-animatediff”, and the loaded pack is “tinyworld-v1”/,
+      /This recipe is for the pack “sd15-animatediff”, and the loaded pack is “tinyworld-v2”/,
     );
     expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe('kept as typed');
     // The video made before is still on screen.

@@ -93,7 +93,7 @@ describe('Studio: a prompt typed in the form becomes a looping video', () => {
     mkdirSync(RESULTS, { recursive: true });
     const file = join(RESULTS, 'studio.mp4');
     await download.saveAs(file);
-    expect(download.suggestedFilename()).toMatch(/^ivmix-tinyworld-v1-seed\d+\.mp4$/);
+    expect(download.suggestedFilename()).toMatch(/^ivmix-tinyworld-v2-seed\d+\.mp4$/);
     const probe = await run('ffprobe', [
       '-v',
       'error',

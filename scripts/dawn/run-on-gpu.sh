@@ -15,4 +15,4 @@ for f in "$rt/node.xz" "$rt/webgpu/dist/linux-x64/dawn.node.xz" "$rt/ort/ort-was
 done
 chmod +x "$rt/node"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
-"$rt/node" --liftoff-only "$rt/bench/engine-bench.mjs" "$rt" "$PWD/public/models/tinyworld-v1/" 2>&1 | tee "${OUT:-/tmp}/engine-bench.log"
+"$rt/node" --liftoff-only "$rt/bench/engine-bench.mjs" "$rt" "$PWD/public/models/tinyworld-v2/" 2>&1 | tee "${OUT:-/tmp}/engine-bench.log"

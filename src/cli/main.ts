@@ -11,9 +11,9 @@ import { readParityCase } from './parity-case.js';
 const USAGE = `Usage:
   npm run -s cli -- sample --models <dir> --case <case.json> --out <latents.f32> [--frames-out <frames.u8>] [--cfg batched|split]
 
-  npm run -s cli -- generate --prompt "..." --out video.mp4 [--models public/models/tinyworld-v1]
+  npm run -s cli -- generate --prompt "..." --out video.mp4 [--models public/models/tinyworld-v2]
                     [--sampler iv-iv|ddim|...] [--seed N] [--steps N] [--frames N] [--negative-prompt "..."] [--threads N]
-  npm run -s cli -- bench [--pack public/models/tinyworld-v1] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1]
+  npm run -s cli -- bench [--pack public/models/tinyworld-v2] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1]
 
   generate Generate a video headless with the app's engine and write a playable H.264 MP4.
   sample   Run one parity case end to end (text encoder → sampler → VAE) with onnxruntime-web's WASM
@@ -66,7 +66,7 @@ async function benchCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      pack: { type: 'string', default: 'public/models/tinyworld-v1' },
+      pack: { type: 'string', default: 'public/models/tinyworld-v2' },
       frames: { type: 'string', default: '16' },
       steps: { type: 'string', default: '25' },
       threads: { type: 'string', default: '1,2' },
@@ -95,7 +95,7 @@ async function qualityCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      pack: { type: 'string', default: 'public/models/tinyworld-v1' },
+      pack: { type: 'string', default: 'public/models/tinyworld-v2' },
       seeds: { type: 'string', default: '32' },
       steps: { type: 'string', default: '25' },
       frames: { type: 'string', default: '16' },
@@ -124,7 +124,7 @@ async function generateCmd(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      models: { type: 'string', default: 'public/models/tinyworld-v1' },
+      models: { type: 'string', default: 'public/models/tinyworld-v2' },
       prompt: { type: 'string' },
       'negative-prompt': { type: 'string' },
       sampler: { type: 'string' },

@@ -11,7 +11,7 @@ import { useRunStore } from './run-store.js';
 import { timingKey, useTimingStore } from './timing-store.js';
 
 /** The pack shipped with the app, loaded on start. */
-export const BUNDLED_PACK_PATH = 'models/tinyworld-v1/';
+export const BUNDLED_PACK_PATH = 'models/tinyworld-v2/';
 
 let engine: StudioEngine | null = null;
 

@@ -69,7 +69,7 @@ describe('loading the bundled pack from its folder', () => {
       files: { path: string; size: number; sha256: string }[];
     };
     const { pack } = summary;
-    expect(pack.id).toBe('tinyworld-v1');
+    expect(pack.id).toBe('tinyworld-v2');
     expect(pack.name).toBe('Tiny world');
     expect(pack.verified).toBe(true);
     expect(pack.hasTokenizer).toBe(true);
@@ -288,7 +288,7 @@ describe('refusing bad requests', () => {
     const noIdm = makeEngine();
     try {
       const s = await noIdm.load(dirSource(dir));
-      expect(s.pack).toMatchObject({ id: 'tinyworld-v1', verified: true, hasImageModel: false });
+      expect(s.pack).toMatchObject({ id: 'tinyworld-v2', verified: true, hasImageModel: false });
       // The pack's default sampler is iv-iv.
       const error = await rejection(noIdm.generate(smallRequest({ settings: { steps: 1 } })));
       expect(error).toBeInstanceOf(InvalidSettingsError);

@@ -200,10 +200,10 @@ class RecordingStore implements BlobStore {
 
 describe('downloading the pack over HTTP into a store', () => {
   const server = new TestServer();
-  const ROOT = '/packs/tinyworld-v1/';
+  const ROOT = '/packs/tinyworld-v2/';
   const source = () => ({ kind: 'url' as const, baseUrl: server.url(ROOT) });
   const paths = () => ['manifest.json', ...manifest.files.map((f) => f.path)];
-  const key = (path: string) => `tinyworld-v1/${path}`;
+  const key = (path: string) => `tinyworld-v2/${path}`;
   const entry = (path: string) => manifest.files.find((f) => f.path === path) as { size: number; sha256: string };
   /** GET requests for `path` logged since index `since`. */
   const gets = (path: string, since = 0) =>
@@ -234,7 +234,7 @@ describe('downloading the pack over HTTP into a store', () => {
     server.fault(`${ROOT}${MOTION}`, { dropAfter: 2_000_000 });
     const events: LoadEvent[] = [];
     const summary = await engine.load(source(), {}, (e) => events.push(e));
-    expect(summary.pack).toMatchObject({ id: 'tinyworld-v1', verified: true });
+    expect(summary.pack).toMatchObject({ id: 'tinyworld-v2', verified: true });
 
     const requests = gets(MOTION, since);
     expect(requests.map((r) => [r.range, r.status])).toEqual([
@@ -271,7 +271,7 @@ describe('downloading the pack over HTTP into a store', () => {
       const events: LoadEvent[] = [];
       const outcome = await engine.load(source(), {}, (e) => events.push(e)).catch((error: Error) => error);
       expect(outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : outcome.pack).toMatchObject({
-        id: 'tinyworld-v1',
+        id: 'tinyworld-v2',
         verified: true,
       });
       for (const f of manifest.files) expect(gets(f.path, since)).toEqual([]);
@@ -302,7 +302,7 @@ describe('downloading the pack over HTTP into a store', () => {
       expect(outcome.message).toMatch(/500/);
     } else {
       // Loading is fine too, but only verified (through the manifest).
-      expect(outcome.pack).toMatchObject({ id: 'tinyworld-v1', verified: true });
+      expect(outcome.pack).toMatchObject({ id: 'tinyworld-v2', verified: true });
     }
   });
 
@@ -354,7 +354,7 @@ describe('downloading the pack over HTTP into a store', () => {
     const store = new FsStore(root);
     const engine = engineWith(store);
     await engine.load(source());
-    const onDisk = join(root, 'tinyworld-v1', 'unet', 'model.onnx');
+    const onDisk = join(root, 'tinyworld-v2', 'unet', 'model.onnx');
     expect(sha256(await readFile(onDisk))).toBe(entry('unet/model.onnx').sha256);
     await flipByte(onDisk);
     const since = server.log.length;

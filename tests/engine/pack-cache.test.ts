@@ -56,11 +56,11 @@ describe.each(stores)('cached packs in a %s', (_name, makeStore) => {
 
   beforeAll(async () => {
     await server.start();
-    for (const root of ['/a/tinyworld-v1/', '/b/tinyworld-v1/', '/copy/']) {
+    for (const root of ['/a/tinyworld-v2/', '/b/tinyworld-v2/', '/copy/']) {
       for (const f of manifest.files) server.serve(`${root}${f.path}`, new Uint8Array(await readFile(join(PACK_DIR, f.path))));
     }
-    server.serve('/a/tinyworld-v1/manifest.json', manifestBytes);
-    server.serve('/b/tinyworld-v1/manifest.json', manifestBytes);
+    server.serve('/a/tinyworld-v2/manifest.json', manifestBytes);
+    server.serve('/b/tinyworld-v2/manifest.json', manifestBytes);
     server.serve('/copy/manifest.json', copyManifestBytes);
   });
   afterAll(async () => {
@@ -72,19 +72,19 @@ describe.each(stores)('cached packs in a %s', (_name, makeStore) => {
   it('lists each downloaded pack with its name, source, size and file count, complete', async () => {
     const { store, engine } = await fresh();
     expect(await engine.listCachedPacks()).toEqual([]);
-    await engine.load({ kind: 'url', baseUrl: url('/a/tinyworld-v1/') });
+    await engine.load({ kind: 'url', baseUrl: url('/a/tinyworld-v2/') });
     await engine.load({ kind: 'url', baseUrl: url('/copy/') });
-    const { manifest: key } = await rememberedManifestKeys(url('/a/tinyworld-v1/'));
+    const { manifest: key } = await rememberedManifestKeys(url('/a/tinyworld-v2/'));
     const remembered = (await store.stat(key))?.size ?? Number.NaN;
-    const sourceBytes = new TextEncoder().encode(url('/a/tinyworld-v1/')).byteLength;
+    const sourceBytes = new TextEncoder().encode(url('/a/tinyworld-v2/')).byteLength;
 
     const packs = await engine.listCachedPacks();
     expect(packs.map((p) => p.name)).toEqual(['Tiny world', 'Tiny world (copy)']);
     expect(packs[0]).toEqual({
-      key: 'tinyworld-v1',
-      id: 'tinyworld-v1',
+      key: 'tinyworld-v2',
+      id: 'tinyworld-v2',
       name: 'Tiny world',
-      sources: [url('/a/tinyworld-v1/')],
+      sources: [url('/a/tinyworld-v2/')],
       bytes: packBytes + remembered + sourceBytes,
       files: manifest.files.length,
       expected: { files: manifest.files.length, bytes: packBytes },
@@ -98,13 +98,13 @@ describe.each(stores)('cached packs in a %s', (_name, makeStore) => {
   it('removes one pack (files and remembered manifests) and leaves the other whole', async () => {
     const { store, engine } = await fresh();
     await engine.load({ kind: 'url', baseUrl: url('/copy/') });
-    await engine.load({ kind: 'url', baseUrl: url('/a/tinyworld-v1/') });
+    await engine.load({ kind: 'url', baseUrl: url('/a/tinyworld-v2/') });
     const before = await engine.listCachedPacks();
     const copy = before.find((p) => p.key === 'tinyworld-copy');
 
     const removed = await engine.removeCachedPack('tinyworld-copy');
     expect(removed).toEqual({ key: 'tinyworld-copy', entries: 7 + 2, bytes: copy?.bytes });
-    expect((await engine.listCachedPacks()).map((p) => p.key)).toEqual(['tinyworld-v1']);
+    expect((await engine.listCachedPacks()).map((p) => p.key)).toEqual(['tinyworld-v2']);
     expect(await store.list('tinyworld-copy/')).toEqual([]);
     const { manifest: m, source: s } = await rememberedManifestKeys(url('/copy/'));
     expect([await store.stat(m), await store.stat(s)]).toEqual([null, null]);
@@ -115,13 +115,13 @@ describe.each(stores)('cached packs in a %s', (_name, makeStore) => {
 
   it('merges one pack downloaded from two URLs, and removes both of its manifests', async () => {
     const { store, engine } = await fresh();
-    await engine.load({ kind: 'url', baseUrl: url('/a/tinyworld-v1/') });
-    await engine.load({ kind: 'url', baseUrl: url('/b/tinyworld-v1/') });
+    await engine.load({ kind: 'url', baseUrl: url('/a/tinyworld-v2/') });
+    await engine.load({ kind: 'url', baseUrl: url('/b/tinyworld-v2/') });
     const [pack, ...others] = await engine.listCachedPacks();
     expect(others).toEqual([]);
-    expect(pack?.sources.sort()).toEqual([url('/a/tinyworld-v1/'), url('/b/tinyworld-v1/')].sort());
+    expect(pack?.sources.sort()).toEqual([url('/a/tinyworld-v2/'), url('/b/tinyworld-v2/')].sort());
     expect(pack?.files).toBe(7);
-    expect((await engine.removeCachedPack('tinyworld-v1')).entries).toBe(7 + 4);
+    expect((await engine.removeCachedPack('tinyworld-v2')).entries).toBe(7 + 4);
     expect(await store.list('')).toEqual([]);
   });
 

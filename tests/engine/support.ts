@@ -15,7 +15,7 @@ import type { BlobStore } from '../../src/runtime/download/blob-store.js';
 
 ort.env.wasm.numThreads = 1;
 
-export const PACK_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'tinyworld-v1');
+export const PACK_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'tinyworld-v2');
 
 /** What Node offers: no WebGPU, single-threaded WASM. */
 export const NODE_CAPS: Capabilities = {
@@ -146,7 +146,7 @@ export async function flipByte(path: string, at?: number): Promise<void> {
 /** The engine is usable again: the intact bundled pack loads (and, with `generate`, generates). */
 export async function expectEngineRecovers(engine: Engine, options: { generate?: boolean } = {}): Promise<void> {
   const summary = await engine.load(dirSource(PACK_DIR));
-  expect(summary.pack.id).toBe('tinyworld-v1');
+  expect(summary.pack.id).toBe('tinyworld-v2');
   expect(summary.pack.verified).toBe(true);
   if (!options.generate) return;
   const result = await engine.generate(TINY_REQUEST);

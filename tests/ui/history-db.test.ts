@@ -30,7 +30,7 @@ function entry(prompt: string, createdAt: number, frameBytes = 100): NewHistoryE
     height: 64,
     fps: 8,
     settings: { ...DEFAULT_SAMPLER_SETTINGS, steps: 2 },
-    pack: { id: 'tinyworld-v1', files: [] },
+    pack: { id: 'tinyworld-v2', files: [] },
     backend: 'wasm',
     app: { version: '0.1.0', onnxruntimeWeb: '1.30.0' },
     framesSha256: '0'.repeat(64),

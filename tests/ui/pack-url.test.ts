@@ -5,7 +5,7 @@ const PAGE = 'http://127.0.0.1:4173/#/models';
 
 describe('packFolderUrl: what the user typed becomes the folder URL of a pack', () => {
   it('resolves relative addresses against the page and adds the trailing slash', () => {
-    expect(packFolderUrl('models/tinyworld-v1', PAGE)).toEqual({ ok: true, url: 'http://127.0.0.1:4173/models/tinyworld-v1/' });
+    expect(packFolderUrl('models/tinyworld-v2', PAGE)).toEqual({ ok: true, url: 'http://127.0.0.1:4173/models/tinyworld-v2/' });
     expect(packFolderUrl('  /packs/a/  ', PAGE)).toEqual({ ok: true, url: 'http://127.0.0.1:4173/packs/a/' });
   });
 

@@ -21,7 +21,7 @@ const FILES = [
 ];
 
 const PACK: PackInfo = {
-  id: 'tinyworld-v1',
+  id: 'tinyworld-v2',
   name: 'Tiny world',
   description: '',
   verified: true,
@@ -51,7 +51,7 @@ function recipe(overrides: Partial<Recipe> = {}): Recipe {
     height: 64,
     fps: 8,
     settings: { ...DEFAULT_SAMPLER_SETTINGS, steps: 3, interval: [0, 2], guidanceScale: 6.25, rho: 5.5 },
-    pack: { id: 'tinyworld-v1', files: FILES },
+    pack: { id: 'tinyworld-v2', files: FILES },
     backend: 'wasm',
     app: { version: '0.1.0', onnxruntimeWeb: '1.30.0' },
     framesSha256: 'c'.repeat(64),
@@ -94,7 +94,7 @@ describe('recipe file format', () => {
   });
 
   it('names the file after the pack and the seed', () => {
-    expect(recipeFileName(recipe())).toBe('ivmix-tinyworld-v1-seed4242.recipe.json');
+    expect(recipeFileName(recipe())).toBe('ivmix-tinyworld-v2-seed4242.recipe.json');
   });
 
   it('refuses text that is not JSON, and JSON that is not an object', () => {
@@ -155,12 +155,12 @@ describe('a recipe against the loaded pack', () => {
   it('refuses a recipe for another pack, naming both', () => {
     const fit = checkRecipeForPack(recipe({ pack: { id: 'sd15-animatediff', files: [] } }), PACK);
     expect(fit).toMatchObject({ ok: false, field: 'pack.id' });
-    expect(!fit.ok && fit.message).toMatch(/for the pack “sd15-animatediff”, and the loaded pack is “tinyworld-v1”/);
+    expect(!fit.ok && fit.message).toMatch(/for the pack “sd15-animatediff”, and the loaded pack is “tinyworld-v2”/);
   });
 
   it('warns when the same pack id has other files, naming them', () => {
     const files = [FILES[0] as (typeof FILES)[number], { path: 'motion_unet/model.onnx', sha256: 'd'.repeat(64) }];
-    const fit = checkRecipeForPack(recipe({ pack: { id: 'tinyworld-v1', files } }), PACK);
+    const fit = checkRecipeForPack(recipe({ pack: { id: 'tinyworld-v2', files } }), PACK);
     expect(fit.ok).toBe(true);
     expect(fit.ok && fit.warning).toMatch(/not the same version .*motion_unet\/model\.onnx/);
   });
