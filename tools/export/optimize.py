@@ -16,6 +16,7 @@ of squares overflow fp16) with casts around them.
 from __future__ import annotations
 
 import collections
+import contextlib
 import sys
 from pathlib import Path
 
@@ -67,6 +68,29 @@ def _patch_num_heads_detection() -> None:
         cls._ivmix_patched = True
 
 
+@contextlib.contextmanager
+def _shape_inference_once():
+    """The unet fusions ask for symbolic shape inference again (update=True) before each fusion pass; on the
+    full-size motion UNet each run takes about 35 s. The shapes of the tensors the fusions look at do not
+    change when other subgraphs are fused, so the first result serves them all."""
+    from onnxruntime.transformers.onnx_model import OnnxModel
+
+    original = OnnxModel.infer_runtime_shape
+
+    def infer_once(self, dynamic_axis_mapping={}, update=False):  # noqa: B006 (same signature as onnxruntime's)
+        if self.shape_infer_helper is not None and getattr(self, "_ivmix_inferred", False):
+            return self.shape_infer_helper
+        helper = original(self, dynamic_axis_mapping, update)
+        self._ivmix_inferred = helper is not None
+        return helper
+
+    OnnxModel.infer_runtime_shape = infer_once
+    try:
+        yield
+    finally:
+        OnnxModel.infer_runtime_shape = original
+
+
 def fusion_options():
     from onnxruntime.transformers.fusion_options import FusionOptions
 
@@ -90,18 +114,20 @@ def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dic
     source = part_dir / "model.onnx"
     before = op_counts(onnx.load(str(source), load_external_data=False))
     _patch_num_heads_detection()
-    model = ort_optimizer.optimize_model(
-        str(source),
-        model_type="unet",
-        num_heads=0,
-        hidden_size=0,
-        opt_level=0,
-        optimization_options=fusion_options(),
-        use_gpu=use_gpu,
-    )
+    with _shape_inference_once():
+        model = ort_optimizer.optimize_model(
+            str(source),
+            model_type="unet",
+            num_heads=0,
+            hidden_size=0,
+            opt_level=0,
+            optimization_options=fusion_options(),
+            use_gpu=use_gpu,
+        )
     _patch_num_heads_detection()  # in case the optimizer imported the module lazily; harmless otherwise
     if float16:
         model.convert_float_to_float16(keep_io_types=False, op_block_list=KEEP_FP32_OPS)
+        drop_duplicate_nodes(model.model)
     after = op_counts(model.model)
     files = _save(model, part_dir)
     fused = {k: after.get(k, 0) for k in FUSED_OP_TYPES if after.get(k, 0)}
@@ -110,17 +136,18 @@ def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dic
 
 
 def _save(model, part_dir: Path) -> list[str]:
-    """Save an OnnxModel as part_dir/model.onnx, with one model.onnx_data beside it when over 2 GB."""
+    """Save an OnnxModel as part_dir/model.onnx, with every initializer in one model.onnx_data beside it (the
+    name the engine and manifest use) when the graph is over 2 GB."""
+    import onnx
+
     big = not _byte_size_ok(model.model) or model.model.ByteSize() > 2**31 - 1
     for stale in (part_dir / "model.onnx", part_dir / "model.onnx_data"):
         stale.unlink(missing_ok=True)
+    model.topological_sort()
     if not big:
-        model.save_model_to_file(str(part_dir / "model.onnx"))
+        onnx.save_model(model.model, str(part_dir / "model.onnx"))
         return ["model.onnx"]
-    model.save_model_to_file(str(part_dir / "model.onnx"), use_external_data_format=True, all_tensors_to_one_file=True)
-    if sorted(f.name for f in part_dir.iterdir()) != ["model.onnx", "model.onnx_data"]:
-        # onnxruntime names the data file after the model; the engine and manifest expect model.onnx_data.
-        _rename_external_data(part_dir, "model.onnx_data")
+    onnx.save_model(model.model, str(part_dir / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=1024)
     return ["model.onnx", "model.onnx_data"]
 
 
@@ -132,16 +159,6 @@ def _byte_size_ok(model) -> bool:
         return False
 
 
-def _rename_external_data(part_dir: Path, location: str) -> None:
-    """Re-save with every initializer in one file called `location` (the name the engine's manifest uses)."""
-    import onnx
-
-    model = onnx.load(str(part_dir / "model.onnx"), load_external_data=True)
-    for f in list(part_dir.iterdir()):
-        f.unlink()
-    onnx.save_model(model, str(part_dir / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location=location, size_threshold=1024)
-
-
 def convert_float16(part_dir: Path, keep_io_types: bool = True) -> list[str]:
     """fp16 weights and arithmetic without attention fusion, same op block list as the UNets. The text
     encoder keeps fp32 inputs and outputs (the engine feeds its output to both UNets)."""
@@ -150,7 +167,31 @@ def convert_float16(part_dir: Path, keep_io_types: bool = True) -> list[str]:
 
     model = OnnxModel(onnx.load(str(part_dir / "model.onnx"), load_external_data=True))
     model.convert_float_to_float16(keep_io_types=keep_io_types, op_block_list=KEEP_FP32_OPS)
+    drop_duplicate_nodes(model.model)
     return _save(model, part_dir)
+
+
+def drop_duplicate_nodes(model) -> int:
+    """The fp16 converter inserts one Cast per (tensor, blocked consumer); when one fp16 tensor feeds two
+    blocked ops it writes the same Cast twice (same name, same output), which onnxruntime refuses as an
+    invalid model. Identical duplicates compute the same value: keep the first. A same-named node that
+    differs gets a unique name instead."""
+    seen: dict[str, bytes] = {}
+    keep = []
+    dropped = 0
+    for node in model.graph.node:
+        body = node.SerializeToString()
+        if node.name in seen:
+            if seen[node.name] == body:
+                dropped += 1
+                continue
+            node.name = f"{node.name}_{len(keep)}"
+        seen[node.name] = body
+        keep.append(node)
+    if dropped:
+        del model.graph.node[:]
+        model.graph.node.extend(keep)
+    return dropped
 
 
 def convert_float16_unfused(part_dir: Path) -> list[str]:
