@@ -19,7 +19,7 @@ const USAGE = `Usage:
   sample   Run one parity case end to end (text encoder → sampler → VAE) with onnxruntime-web's WASM
            backend and write the final latents (float32 LE, [B,C,F,h,w], before VAE scaling) and the
            decoded frames (uint8, [F,H,W,3]).
-  npm run -s bench:quality -- [--seeds 32] [--steps 25] [--frames 16] [--out quality-results.jsonl]
+  npm run -s bench:quality -- [--seeds 32] [--first-seed 0] [--steps 25] [--frames 16] [--out quality-results.jsonl]
 
   quality  DDIM vs IV-mixed on the tiny world at equal seeds, every video scored against its prompt.
   bench    Time whole generations (DDIM and IV-mixed) of a pack on this CPU and print a table.`;
@@ -97,6 +97,7 @@ async function qualityCommand(argv: string[]): Promise<void> {
     options: {
       pack: { type: 'string', default: 'public/models/tinyworld-v2' },
       seeds: { type: 'string', default: '32' },
+      'first-seed': { type: 'string', default: '0' },
       steps: { type: 'string', default: '25' },
       frames: { type: 'string', default: '16' },
       prompts: { type: 'string' },
@@ -108,6 +109,7 @@ async function qualityCommand(argv: string[]): Promise<void> {
   const options = {
     packDir: values.pack,
     seeds: Number(values.seeds),
+    firstSeed: Number(values['first-seed']),
     steps: Number(values.steps),
     frames: Number(values.frames),
     prompts: values.prompts ? values.prompts.split('|') : QUALITY_PROMPTS,

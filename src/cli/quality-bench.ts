@@ -29,6 +29,8 @@ export interface QualityRow extends WorldScores {
 export interface QualityOptions {
   packDir: string;
   seeds: number;
+  /** Seeds run are firstSeed … firstSeed + seeds − 1, so that several processes can share the work. */
+  firstSeed?: number;
   steps: number;
   frames: number;
   prompts: string[];
@@ -53,7 +55,8 @@ export async function runQualityBench(o: QualityOptions, log: (line: string) => 
       done.set(`${row.sampler}|${row.prompt}|${row.seed}`, row);
     }
   }
-  for (let seed = 0; seed < o.seeds; seed++) {
+  const first = o.firstSeed ?? 0;
+  for (let seed = first; seed < first + o.seeds; seed++) {
     for (const prompt of o.prompts) {
       for (const sampler of o.samplers) {
         const key = `${sampler}|${prompt}|${seed}`;
