@@ -1,6 +1,7 @@
 import type { BlobEntry, BlobStore } from '../runtime/download/blob-store.js';
 import { sha256Hex } from '../runtime/download/sha256.js';
 import { type PackManifest, parsePackManifest } from '../runtime/pack/manifest.js';
+import { borrowedFileKey, borrowedRecordKey, readRecord } from './borrowed-image-model.js';
 
 /**
  * The packs the engine keeps in its store (OPFS in the browser, a folder in Node), as the model manager shows
@@ -8,6 +9,9 @@ import { type PackManifest, parsePackManifest } from '../runtime/pack/manifest.j
  * - `<pack-id>/<path>`: the pack's files, downloaded and verified by pack-loader.ts (partial ones too);
  * - `manifests/<sha256 of the pack URL>.json` (and `.url`, the URL itself): the manifest remembered by
  *   offline-reader.ts, so that the pack loads with the network cut.
+ * A pack that borrows its IDM (manifest `imageModel`) keeps the borrowed files in its folder too, under
+ * `<pack-id>/image-model/`, with `<pack-id>/image-model.json` for a folder its manifest lists no hashes for
+ * (borrowed-image-model.ts): they count in the pack's size and go with it.
  */
 
 const MANIFESTS_DIR = 'manifests';
@@ -27,7 +31,10 @@ export interface CachedPack {
   bytes: number;
   /** Files stored, complete or partial (manifests not counted). */
   files: number;
-  /** What the pack's manifest lists; null when no manifest is remembered. */
+  /**
+   * What the pack's manifest lists, with a borrowed IDM's files (those of imageModel.files, else those taken at
+   * the last load); null when no manifest is remembered.
+   */
   expected: { files: number; bytes: number } | null;
   /** Every file the manifest lists is stored, complete and of its size: the pack loads without a network. */
   complete: boolean;
@@ -98,21 +105,31 @@ export async function listCachedPacks(store: BlobStore): Promise<CachedPack[]> {
 
   for (const [id, files] of filesById) {
     const pack = packFor(id);
-    pack.files = files.length;
+    // The record of a borrowed folder is bookkeeping, not a file of the pack (its bytes still count).
+    pack.files = files.filter((f) => f.key !== borrowedRecordKey(id)).length;
     pack.bytes += files.reduce((n, f) => n + f.size, 0);
   }
 
   for (const pack of packs.values()) {
     const stored = new Map((filesById.get(pack.key) ?? []).map((f) => [f.key, f]));
+    const borrowedRecord = await readRecord(store, borrowedRecordKey(pack.key));
+    // A borrowed IDM: the files the manifest lists, else those taken at the last load (unknown before one).
+    const borrowedFiles = (m: PackManifest) => (m.imageModel ? (m.imageModel.files ?? borrowedRecord?.files ?? null) : []);
+    const expectedFiles = (m: PackManifest): { key: string; size: number }[] => [
+      ...m.files.map((f) => ({ key: `${pack.key}/${f.path}`, size: f.size })),
+      ...(borrowedFiles(m) ?? []).map((f) => ({ key: borrowedFileKey(pack.key, f.path), size: f.size })),
+    ];
     const isComplete = (m: PackManifest) =>
-      m.files.every((f) => {
-        const entry = stored.get(`${pack.key}/${f.path}`);
+      borrowedFiles(m) !== null &&
+      expectedFiles(m).every((f) => {
+        const entry = stored.get(f.key);
         return entry?.complete === true && entry.size === f.size;
       });
     // Two URLs may serve different versions of one pack: it is complete when one of them is all there.
     const best = pack.manifests.find(isComplete) ?? pack.manifests[0];
     pack.complete = best !== undefined && isComplete(best);
-    pack.expected = best ? { files: best.files.length, bytes: best.files.reduce((n, f) => n + f.size, 0) } : null;
+    const wanted = best ? expectedFiles(best) : [];
+    pack.expected = best ? { files: wanted.length, bytes: wanted.reduce((n, f) => n + f.size, 0) } : null;
   }
 
   const listed: CachedPack[] = [...packs.values()].map(({ manifests: _, ...pack }) => pack);

@@ -2,7 +2,7 @@ import { parseSchedulerConfig } from '../core/scheduler/config.js';
 import { formatShape } from '../core/tensor/tensor.js';
 import type { Schedulers } from '../pipeline/text-to-video.js';
 import type { BlobStore } from '../runtime/download/blob-store.js';
-import { type DownloadSetProgress, downloadFiles } from '../runtime/download/download-set.js';
+import { type DownloadSetFile, type DownloadSetProgress, downloadFiles } from '../runtime/download/download-set.js';
 import { IntegrityError } from '../runtime/download/errors.js';
 import { sha256Hex } from '../runtime/download/sha256.js';
 import { ModelSignatureError } from '../runtime/errors.js';
@@ -11,15 +11,16 @@ import type { OnnxUnet } from '../runtime/onnx-unet.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { type ExternalDataOption, externalDataOption } from '../runtime/pack/external-data.js';
 import {
+  BORROWED_IMAGE_MODEL_DIR,
   MANIFEST_FILE,
   ManifestError,
   type OnnxComponent,
   type PackManifest,
   parsePackManifest,
 } from '../runtime/pack/manifest.js';
-import { readSd15ImageUnet } from '../runtime/pack/sd15-folder.js';
 import { PackLayoutError, type PackReader, readPack } from '../runtime/pack-reader.js';
 import { PackTokenizer } from '../runtime/tokenizer.js';
+import { type BorrowedImageModel, planBorrowedImageModel } from './borrowed-image-model.js';
 import type { Backend, PackInfo } from './types.js';
 
 /** What loading reports, in order: reading the manifest, fetching files, compiling each part. */
@@ -90,7 +91,9 @@ export async function loadPack(
   }
   if (!manifest) return loadPlainFolder(reader, options);
 
-  const read = await verifiedReader(reader, manifest, options);
+  // A borrowed IDM is planned first so that its files join the pack's download (one progress, one quota check).
+  const borrowing = manifest.imageModel ? await planBorrowed(manifest, options) : undefined;
+  const read = await verifiedReader(reader, manifest, options, borrowing?.downloads ?? []);
   const part = async (c: OnnxComponent): Promise<{ model: Uint8Array; externalData: ExternalDataOption }> => ({
     model: await read(c.model),
     externalData: await externalDataOption(
@@ -100,7 +103,7 @@ export async function loadPack(
   });
   const c = manifest.components;
   const [textEncoder, videoUnet, vaeDecoder] = [await part(c.textEncoder), await part(c.videoUnet), await part(c.vaeDecoder)];
-  const borrowed = manifest.imageModel ? await borrowImageModel(manifest.imageModel.baseUrl, options) : undefined;
+  const borrowed = borrowing ? await borrowing.read() : undefined;
   const imageUnet = c.imageUnet ? await part(c.imageUnet) : borrowed;
   const bytes: ModelBytes = {
     textEncoder: textEncoder.model,
@@ -133,7 +136,7 @@ export async function loadPack(
   const models = await createModelSet(options.ort, bytes, sessionOptions);
   if (borrowed && models.image) {
     try {
-      checkBorrowedImageModel(models.image, manifest, borrowed.location);
+      checkBorrowedImageModel(models.image, manifest, (borrowing as BorrowedImageModel).location);
     } catch (error) {
       await models.release();
       throw error;
@@ -143,8 +146,8 @@ export async function loadPack(
     id: manifest.id,
     name: manifest.name,
     description: manifest.description,
-    // A borrowed SD1.5 folder has no manifest: its files cannot be checked.
-    verified: !borrowed,
+    // A borrowed SD1.5 folder has no manifest of its own: its files are checked only when this one lists them.
+    verified: !borrowing || borrowing.verified,
     precision: manifest.precision,
     nativeResolution: manifest.nativeResolution,
     frames: manifest.frames,
@@ -155,29 +158,35 @@ export async function loadPack(
     preview: manifest.preview ?? (manifest.latentChannels === 4 ? SD_LATENT_TO_RGB : null),
     defaults: manifest.defaults ?? {},
     suggestedPrompts: manifest.suggestedPrompts ?? [],
-    totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
-    files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+    totalBytes: [...manifest.files, ...(borrowing?.files ?? [])].reduce((n, f) => n + f.size, 0),
+    files: [
+      ...manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+      // The borrowed IDM's hashes, when listed, so that a recipe names the exact image model too.
+      ...(manifest.imageModel?.files ?? []).map((f) => ({ path: `${BORROWED_IMAGE_MODEL_DIR}/${f.path}`, sha256: f.sha256 })),
+    ],
   };
   return { info, manifest, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
 }
 
-/** The unet/ of an SD1.5 diffusers-ONNX folder, used as the pack's IDM as it is (no conversion). */
-async function borrowImageModel(
-  baseUrl: string,
-  options: LoadPackOptions,
-): Promise<{ model: Uint8Array; externalData: ExternalDataOption; location: string }> {
+/**
+ * The unet/ of an SD1.5 diffusers-ONNX folder, used as the pack's IDM as it is (no conversion): downloaded
+ * with the pack into the store when the pack is, else read from the folder.
+ */
+async function planBorrowed(manifest: PackManifest, options: LoadPackOptions): Promise<BorrowedImageModel> {
+  const baseUrl = manifest.imageModel?.baseUrl ?? '';
   if (!options.imageModelReader) {
     throw new PackLayoutError(
       `This pack takes its image model from "${baseUrl}" (imageModel.baseUrl in its manifest), which cannot be reached from here.`,
     );
   }
-  const reader = options.imageModelReader(baseUrl);
-  const { model, externalData } = await readSd15ImageUnet(reader);
-  options.onProgress?.({
-    phase: 'notice',
-    message: `Image model (IDM) from the SD1.5 folder ${reader.location}, used as it is; it has no manifest, so its files are not verified.`,
+  const plan = await planBorrowedImageModel(manifest, {
+    reader: options.imageModelReader(baseUrl),
+    ...(options.store && options.downloadBase ? { store: options.store } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    log: (message) => options.onProgress?.({ phase: 'notice', message }),
   });
-  return { model, externalData, location: reader.location };
+  options.onProgress?.({ phase: 'notice', message: plan.notice });
+  return plan;
 }
 
 /** The borrowed IDM must fit the pack: same latent channels, same text embedding width as the pack's encoder. */
@@ -230,6 +239,7 @@ async function verifiedReader(
   reader: PackReader,
   manifest: PackManifest,
   options: LoadPackOptions,
+  extraDownloads: readonly DownloadSetFile[],
 ): Promise<(path: string) => Promise<Uint8Array>> {
   const entries = new Map(manifest.files.map((f) => [f.path, f]));
   const { store, downloadBase } = options;
@@ -237,7 +247,10 @@ async function verifiedReader(
     const base = downloadBase.endsWith('/') ? downloadBase : `${downloadBase}/`;
     const key = (path: string) => `${manifest.id}/${path}`;
     await downloadFiles(
-      manifest.files.map((f) => ({ url: new URL(f.path, base).href, key: key(f.path), size: f.size, sha256: f.sha256 })),
+      [
+        ...manifest.files.map((f) => ({ url: new URL(f.path, base).href, key: key(f.path), size: f.size, sha256: f.sha256 })),
+        ...extraDownloads,
+      ],
       {
         store,
         ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -4,84 +4,15 @@
  * + unet/weights.pb, text_encoder/, vae_decoder/, tokenizer/, scheduler/), made from the bundled pack's own
  * models so that the result can be compared with the bundled pack bit for bit.
  */
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-// onnx-proto is CommonJS: Node's ESM loader only offers its default export at runtime.
-import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import type { GenerateRequest, LoadEvent } from '../../src/engine/types.js';
 import { PARITY_MODELS } from '../helpers/fixtures.js';
-import { dirSource, makeEngine, NODE_CAPS, PACK_DIR, rejection, removeTempDirs, rewriteManifest, tempDir } from './support.js';
-
-const { onnx } = onnxProto;
-
-/** The graph with every initializer's bytes moved into one external-data file, as diffusers' exporter writes it. */
-function externalize(bytes: Uint8Array, location: string): { model: Uint8Array; data: Uint8Array; moved: number } {
-  const model = onnx.ModelProto.decode(bytes);
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  for (const t of model.graph?.initializer ?? []) {
-    const raw = t.rawData;
-    if (!raw || raw.length === 0) continue;
-    chunks.push(raw);
-    t.rawData = new Uint8Array(0);
-    t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    t.externalData = [
-      onnx.StringStringEntryProto.create({ key: 'location', value: location }),
-      onnx.StringStringEntryProto.create({ key: 'offset', value: String(offset) }),
-      onnx.StringStringEntryProto.create({ key: 'length', value: String(raw.length) }),
-    ];
-    offset += raw.length;
-  }
-  const data = new Uint8Array(offset);
-  let at = 0;
-  for (const c of chunks) {
-    data.set(c, at);
-    at += c.length;
-  }
-  return { model: onnx.ModelProto.encode(model).finish(), data, moved: offset };
-}
-
-/** An SD1.5 diffusers-ONNX folder whose unet/ is `unetModel` with its weights in unet/weights.pb. */
-async function sd15Folder(dir: string, unetModel: string): Promise<{ moved: number; unetSize: number }> {
-  for (const sub of ['unet', 'text_encoder', 'vae_decoder', 'tokenizer', 'scheduler'])
-    await mkdir(join(dir, sub), { recursive: true });
-  const unetBytes = await readFile(unetModel);
-  const { model, data, moved } = externalize(unetBytes, 'weights.pb');
-  await writeFile(join(dir, 'unet', 'model.onnx'), model);
-  await writeFile(join(dir, 'unet', 'weights.pb'), data);
-  await cp(join(PACK_DIR, 'text_encoder', 'model.onnx'), join(dir, 'text_encoder', 'model.onnx'));
-  await cp(join(PACK_DIR, 'vae_decoder', 'model.onnx'), join(dir, 'vae_decoder', 'model.onnx'));
-  await cp(join(PACK_DIR, 'tokenizer', 'tokenizer.json'), join(dir, 'tokenizer', 'tokenizer.json'));
-  await cp(join(PACK_DIR, 'tokenizer', 'tokenizer_config.json'), join(dir, 'tokenizer', 'tokenizer_config.json'));
-  await cp(join(PACK_DIR, 'scheduler', 'scheduler_config.json'), join(dir, 'scheduler', 'scheduler_config.json'));
-  await writeFile(
-    join(dir, 'model_index.json'),
-    JSON.stringify({
-      _class_name: 'OnnxStableDiffusionPipeline',
-      _diffusers_version: '0.30.3',
-      text_encoder: ['onnxruntime', 'OnnxRuntimeModel'],
-      tokenizer: ['transformers', 'CLIPTokenizer'],
-      unet: ['onnxruntime', 'OnnxRuntimeModel'],
-      vae_decoder: ['onnxruntime', 'OnnxRuntimeModel'],
-      scheduler: ['diffusers', 'DDIMScheduler'],
-    }),
-  );
-  return { moved, unetSize: unetBytes.byteLength };
-}
-
-/** The bundled pack without its unet/, borrowing the IDM from `baseUrl` instead. */
-async function borrowingPack(dir: string, baseUrl: string): Promise<void> {
-  await cp(PACK_DIR, dir, { recursive: true });
-  await rm(join(dir, 'unet'), { recursive: true });
-  await rewriteManifest(dir, (m) => {
-    delete m.components.imageUnet;
-    m.files = m.files.filter((f) => !f.path.startsWith('unet/'));
-    m.imageModel = { baseUrl };
-  });
-}
+import { borrowingPack, sd15Folder, unetFileList } from './sd15-folder-fixture.js';
+import { dirSource, flipByte, makeEngine, NODE_CAPS, PACK_DIR, rejection, removeTempDirs, tempDir } from './support.js';
 
 const REQUEST: GenerateRequest = {
   prompt: 'a green diamond moving down on a gray background',
@@ -127,6 +58,26 @@ describe('a pack whose IDM is an SD1.5 diffusers-ONNX folder (manifest imageMode
     const bundled = await engine.generate(REQUEST);
     expect(Array.from(borrowed.latents)).toEqual(Array.from(bundled.latents));
     expect(Array.from(borrowed.frames.rgba)).toEqual(Array.from(bundled.frames.rgba));
+  });
+
+  it('verifies the folder against imageModel.files when the manifest lists them, and refuses a damaged file', async () => {
+    const folder = join(root, 'sd15-hashed');
+    await sd15Folder(folder, join(PACK_DIR, 'unet', 'model.onnx'));
+    const dir = join(root, 'pack-hashed');
+    await borrowingPack(dir, '../sd15-hashed/', await unetFileList(folder));
+    const events: LoadEvent[] = [];
+    const summary = await engine.load(dirSource(dir), {}, (e) => events.push(e));
+    expect(summary.pack.verified).toBe(true);
+    expect(summary.pack.files.map((f) => f.path)).toContain('image-model/unet/weights.pb');
+    expect(events).toContainEqual({
+      phase: 'notice',
+      message: expect.stringMatching(/sd15-hashed\/.*verified against the sha256/),
+    });
+
+    await flipByte(join(folder, 'unet', 'weights.pb'), 100);
+    const error = await rejection(engine.load(dirSource(dir)));
+    expect(error.name).toBe('IntegrityError');
+    expect(error.message).toMatch(/sd15-hashed\/unet\/weights\.pb does not match the pack manifest's imageModel\.files/);
   });
 
   it('resolves an absolute-path imageModel too', async () => {

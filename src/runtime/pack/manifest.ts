@@ -77,6 +77,22 @@ export interface TokenizerSpec {
   pad: number;
 }
 
+/**
+ * Where a pack's IDM lives when it is not in the pack. `files` (paths relative to `baseUrl`) lets the engine
+ * verify the borrowed files like its own; without it they are stored after a size check only, unverified.
+ */
+export interface ImageModelSource {
+  baseUrl: string;
+  files?: PackFile[];
+}
+
+/**
+ * Where the engine's store keeps a borrowed IDM's files, inside the pack's own folder (`<pack-id>/image-model/…`,
+ * see src/engine/borrowed-image-model.ts): a pack that borrows its IDM may not use these paths itself.
+ */
+export const BORROWED_IMAGE_MODEL_DIR = 'image-model';
+export const BORROWED_IMAGE_MODEL_RECORD = 'image-model.json';
+
 export interface PackManifest {
   format: typeof PACK_FORMAT;
   /** Stable identifier, also the cache key: lowercase letters, digits, ".", "_" and "-". */
@@ -90,7 +106,7 @@ export interface PackManifest {
    * The IDM lives elsewhere: another pack, or a plain SD1.5 diffusers-ONNX folder (no manifest), at this
    * URL (relative to the pack's own location, or a path on the app's origin). Excludes components.imageUnet.
    */
-  imageModel?: { baseUrl: string };
+  imageModel?: ImageModelSource;
   latentChannels: number;
   vaeScalingFactor: number;
   /** Pixels; a multiple of 8 (the VAE's factor). */
@@ -307,7 +323,7 @@ export function parsePackManifest(json: unknown, source?: string): PackManifest 
   let imageModel: PackManifest['imageModel'];
   if (raw.imageModel !== undefined) {
     const o = c.object(raw.imageModel, 'imageModel');
-    c.onlyKeys(o, 'imageModel', ['baseUrl']);
+    c.onlyKeys(o, 'imageModel', ['baseUrl', 'files']);
     const baseUrl = c.string(c.required(o, 'baseUrl', 'imageModel'), 'imageModel.baseUrl', { max: 2000 });
     // Nothing is fetched from third-party hosts at run time: the IDM must come from the app's own origin.
     if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(baseUrl) || baseUrl.startsWith('//')) {
@@ -324,6 +340,25 @@ export function parsePackManifest(json: unknown, source?: string): PackManifest 
       );
     }
     imageModel = { baseUrl };
+    if (o.files !== undefined) {
+      const borrowed = parseFiles(c, o.files, 'imageModel.files', 'the files of the folder it names');
+      if (!borrowed.some((f) => f.path === 'unet/model.onnx')) {
+        c.fail(
+          'imageModel.files',
+          'must list unet/model.onnx (and the external-data file its graph refers to), the IDM the pack borrows',
+        );
+      }
+      imageModel.files = borrowed;
+    }
+    files.forEach((f, i) => {
+      if (f.path === BORROWED_IMAGE_MODEL_RECORD || f.path.startsWith(`${BORROWED_IMAGE_MODEL_DIR}/`)) {
+        c.fail(
+          `files[${i}].path`,
+          `"${f.path}" is where the engine stores the borrowed image model (imageModel); a pack that borrows its IDM cannot use it`,
+          'Rename the file.',
+        );
+      }
+    });
   }
 
   const vaeScalingFactor = c.number(c.required(raw, 'vaeScalingFactor', ''), 'vaeScalingFactor');
@@ -391,20 +426,20 @@ export function parsePackManifest(json: unknown, source?: string): PackManifest 
   return manifest;
 }
 
-function parseFiles(c: Checker, value: unknown): PackFile[] {
-  const list = c.array(value, 'files');
-  if (list.length === 0) c.fail('files', "must list the pack's files");
+function parseFiles(c: Checker, value: unknown, field = 'files', what = "the pack's files"): PackFile[] {
+  const list = c.array(value, field);
+  if (list.length === 0) c.fail(field, `must list ${what}`);
   // Case-insensitive: two names differing only in case collide on the caches and disks of most users.
   const seen = new Map<string, number>();
   return list.map((item, i) => {
-    const at = `files[${i}]`;
+    const at = `${field}[${i}]`;
     const o = c.object(item, at);
     c.onlyKeys(o, at, ['path', 'size', 'sha256']);
     const path = c.path(c.required(o, 'path', at), `${at}.path`);
     if (path === MANIFEST_FILE) c.fail(`${at}.path`, `must not be ${MANIFEST_FILE} itself (a manifest cannot hold its own hash)`);
     const key = path.toLowerCase();
     const first = seen.get(key);
-    if (first !== undefined) c.fail(`${at}.path`, `"${path}" is listed twice (also files[${first}])`);
+    if (first !== undefined) c.fail(`${at}.path`, `"${path}" is listed twice (also ${field}[${first}])`);
     seen.set(key, i);
     const size = c.integer(c.required(o, 'size', at), `${at}.size`, 0);
     const sha = c.string(c.required(o, 'sha256', at), `${at}.sha256`);
