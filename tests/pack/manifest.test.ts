@@ -118,6 +118,25 @@ describe('a valid manifest', () => {
     expect(m).not.toHaveProperty('x-exporter');
   });
 
+  it('accepts a borrowed IDM listed with sizes and hashes (imageModel.files), lowercasing them', () => {
+    const borrowed = validManifest();
+    delete borrowed.components.imageUnet;
+    borrowed.imageModel = {
+      baseUrl: '../sd15/',
+      files: [
+        { path: 'unet/model.onnx', size: 900_000, sha256: 'AB'.repeat(32) },
+        { path: 'unet/weights.pb', size: 1_719_000_000, sha256: HASH },
+      ],
+    };
+    expect(parsePackManifest(borrowed).imageModel).toEqual({
+      baseUrl: '../sd15/',
+      files: [
+        { path: 'unet/model.onnx', size: 900_000, sha256: HASH },
+        { path: 'unet/weights.pb', size: 1_719_000_000, sha256: HASH },
+      ],
+    });
+  });
+
   it('lowercases sha256 and leaves optional fields out when absent', () => {
     const raw = validManifest();
     raw.files[0].sha256 = 'AB'.repeat(32);
@@ -220,6 +239,62 @@ describe('malformed manifests are refused naming the field', () => {
       },
       'imageModel.baseUrl',
       /app's own server/,
+    ],
+    [
+      'borrowed files without the IDM graph',
+      (m) => {
+        delete m.components.imageUnet;
+        m.imageModel = { baseUrl: '../sd15/', files: [{ path: 'unet/weights.pb', size: 10, sha256: HASH }] };
+      },
+      'imageModel.files',
+      /must list unet\/model\.onnx/,
+    ],
+    [
+      'a borrowed file with a bad hash',
+      (m) => {
+        delete m.components.imageUnet;
+        m.imageModel = { baseUrl: '../sd15/', files: [{ path: 'unet/model.onnx', size: 10, sha256: 'abc' }] };
+      },
+      'imageModel.files[0].sha256',
+      /must be 64 hex characters/,
+    ],
+    [
+      'a borrowed file escaping the folder',
+      (m) => {
+        delete m.components.imageUnet;
+        m.imageModel = { baseUrl: '../sd15/', files: [{ path: '../unet/model.onnx', size: 10, sha256: HASH }] };
+      },
+      'imageModel.files[0].path',
+      /must not contain "\.\."/,
+    ],
+    [
+      'a borrowed file listed twice',
+      (m) => {
+        delete m.components.imageUnet;
+        const f = { path: 'unet/model.onnx', size: 10, sha256: HASH };
+        m.imageModel = { baseUrl: '../sd15/', files: [f, { ...f, path: 'UNET/model.onnx' }] };
+      },
+      'imageModel.files[1].path',
+      /listed twice \(also imageModel\.files\[0\]\)/,
+    ],
+    [
+      'a typo in a borrowed file',
+      (m) => {
+        delete m.components.imageUnet;
+        m.imageModel = { baseUrl: '../sd15/', files: [{ path: 'unet/model.onnx', size: 10, sha: HASH }] };
+      },
+      'imageModel.files[0].sha',
+      /is not a field/,
+    ],
+    [
+      'a pack file where the store keeps the borrowed IDM',
+      (m) => {
+        delete m.components.imageUnet;
+        m.imageModel = { baseUrl: '../sd15/' };
+        m.files.push({ path: 'image-model/unet/model.onnx', size: 10, sha256: HASH });
+      },
+      'files[10].path',
+      /where the engine stores the borrowed image model/,
     ],
   ];
 
