@@ -4,6 +4,7 @@
  *
  *   node scripts/make-manifest.mjs <packDir> [--id ID] [--name NAME] [--description TEXT]
  *                                            [--license SPDX] [--out FILE]
+ *                                            [--image-model-url URL] [--image-model-dir DIR]
  *
  * It walks the folder, hashes every file (size + sha256), finds the parts by their diffusers folders,
  * reads which external-data files each ONNX graph refers to (model.onnx_data, weights.pb, ...) from the
@@ -30,6 +31,12 @@
  *   preview {latentToRgb, bias}            3 x latentChannels matrix and 3 biases
  *   defaults {steps, guidanceScale, sampler}
  *   suggestedPrompts                       array of strings
+ *
+ * A pack that borrows its IDM from an SD1.5 diffusers-ONNX folder names it with imageModel.baseUrl (pack-info.json
+ * or --image-model-url, a path on the app's server such as "../stable-diffusion-1.5-onnx/"). With
+ * --image-model-dir <that folder on disk>, its unet/model.onnx and the external-data file the graph refers to are
+ * hashed into imageModel.files, so that the app verifies the borrowed IDM like the pack's own files; without it
+ * the app stores the borrowed files after a size check only and reports the pack unverified.
  *
  * Files whose names start with "." and pack-info.json itself are not listed; manifest.json never is.
  * Node only (no TypeScript); the app validates the result with parsePackManifest.
@@ -449,6 +456,19 @@ export async function makeManifest(packDir, flags = {}, log = () => {}) {
   }
   for (const key of ['preview', 'defaults', 'suggestedPrompts']) if (info[key] !== undefined) manifest[key] = info[key];
 
+  const imageModelUrl = flags.imageModelUrl ?? info.imageModel?.baseUrl;
+  if (flags.imageModelDir !== undefined) {
+    if (imageModelUrl === undefined) {
+      throw new UsageError(
+        '--image-model-dir needs the URL the app will fetch that folder from: --image-model-url "../stable-diffusion-1.5-onnx/" (or imageModel.baseUrl in pack-info.json).',
+      );
+    }
+    manifest.imageModel = { baseUrl: imageModelUrl, files: await borrowedUnetFiles(flags.imageModelDir, log) };
+  } else if (imageModelUrl !== undefined) {
+    manifest.imageModel = { ...info.imageModel, baseUrl: imageModelUrl };
+  }
+  if (manifest.imageModel) delete manifest.components.imageUnet;
+
   let total = 0;
   for (const path of paths) {
     const full = join(root, path);
@@ -460,6 +480,34 @@ export async function makeManifest(packDir, flags = {}, log = () => {}) {
   return { manifest, assumed, total };
 }
 
+/** unet/model.onnx of an SD1.5 diffusers-ONNX folder and the external-data files its graph refers to, hashed. */
+async function borrowedUnetFiles(folder, log) {
+  const root = resolve(folder);
+  const model = 'unet/model.onnx';
+  const graph = join(root, model);
+  if (!(await stat(graph).catch(() => null))?.isFile()) {
+    throw new UsageError(
+      `${folder} has no ${model}: --image-model-dir takes an SD1.5 diffusers-ONNX folder (the one holding unet/).`,
+    );
+  }
+  const paths = [model];
+  for (const location of await withOnnx(graph, `${folder}/${model}`, externalLocations)) {
+    const path = `unet/${location.replace(/^\.\//, '')}`;
+    if (!(await stat(join(root, path)).catch(() => null))?.isFile()) {
+      throw new UsageError(`${folder}/${model} stores weights in "${location}", but ${folder}/${path} is not there.`);
+    }
+    paths.push(path);
+  }
+  const files = [];
+  for (const path of paths) {
+    const full = join(root, path);
+    const { size } = await stat(full);
+    log(`hashing ${folder}/${path} (${size} bytes)`);
+    files.push({ path, size, sha256: await sha256(full) });
+  }
+  return files;
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -469,17 +517,24 @@ async function main() {
       description: { type: 'string' },
       license: { type: 'string' },
       out: { type: 'string' },
+      'image-model-url': { type: 'string' },
+      'image-model-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || positionals.length !== 1) {
     console.log(
-      'usage: node scripts/make-manifest.mjs <packDir> [--id ID] [--name NAME] [--description TEXT] [--license SPDX] [--out FILE]',
+      'usage: node scripts/make-manifest.mjs <packDir> [--id ID] [--name NAME] [--description TEXT] [--license SPDX] [--out FILE] [--image-model-url URL] [--image-model-dir DIR]',
     );
     process.exit(values.help ? 0 : 2);
   }
   const packDir = positionals[0];
-  const { manifest, assumed, total } = await makeManifest(packDir, values);
+  const { 'image-model-url': imageModelUrl, 'image-model-dir': imageModelDir, ...rest } = values;
+  const { manifest, assumed, total } = await makeManifest(packDir, {
+    ...rest,
+    ...(imageModelUrl !== undefined ? { imageModelUrl } : {}),
+    ...(imageModelDir !== undefined ? { imageModelDir } : {}),
+  });
   const out = values.out ?? join(packDir, MANIFEST_FILE);
   await writeFile(out, `${JSON.stringify(manifest, null, 2)}\n`);
   console.log(`wrote ${out}: ${manifest.files.length} files, ${(total / 1e6).toFixed(1)} MB, id "${manifest.id}"`);

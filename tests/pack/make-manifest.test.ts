@@ -110,6 +110,43 @@ describe('make-manifest.mjs', () => {
     expect(m.id).toBe('external');
   });
 
+  it('lists the borrowed IDM with sizes and hashes when given its folder (--image-model-dir)', async () => {
+    const sd15 = join(temp, 'sd15');
+    mkdirSync(join(sd15, 'unet'), { recursive: true });
+    const { model, data } = externalModel('weights.pb');
+    writeFileSync(join(sd15, 'unet', 'model.onnx'), model);
+    writeFileSync(join(sd15, 'unet', 'weights.pb'), data);
+    writeFileSync(join(sd15, 'model_index.json'), '{}');
+    const dir = packFolder('borrowing', { videoTextEmbeddings: 'per-frame' });
+    const out = join(temp, 'borrowing.json');
+    const args = [dir, '--out', out, '--image-model-dir', sd15];
+
+    const noUrl = await makeManifest(...args);
+    expect(noUrl.code).toBe(1);
+    expect(noUrl.stderr).toMatch(/--image-model-dir needs the URL the app will fetch that folder from: --image-model-url/);
+
+    const result = await makeManifest(...args, '--image-model-url', '../sd15/');
+    expect(result.code, result.stderr).toBe(0);
+    const m = parsePackManifest(JSON.parse(readFileSync(out, 'utf8')));
+    expect(m.components.imageUnet).toBeUndefined();
+    // Only the graph and the file it refers to: model_index.json and the rest of the folder are not the IDM.
+    expect(m.imageModel).toEqual({
+      baseUrl: '../sd15/',
+      files: ['unet/model.onnx', 'unet/weights.pb'].map((path) => ({
+        path,
+        size: readFileSync(join(sd15, path)).byteLength,
+        sha256: sha256(join(sd15, path)),
+      })),
+    });
+
+    rmSync(join(sd15, 'unet', 'weights.pb'));
+    const missing = await makeManifest(...args, '--image-model-url', '../sd15/');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /unet\/model\.onnx stores weights in "weights\.pb", but .*sd15\/unet\/weights\.pb is not there/,
+    );
+  });
+
   it('works without pack-info.json', async () => {
     const dir = packFolder('No Info', null);
     const result = await makeManifest(dir);
