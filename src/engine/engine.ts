@@ -280,7 +280,7 @@ export class Engine implements EngineApi {
 
   /**
    * The SD1.5 folder a pack borrows its IDM from (manifest `imageModel.baseUrl`), resolved against the pack's
-   * own location. Read as it is: it has no manifest to verify or cache it against.
+   * own location. Its files are downloaded into the store with the pack's (src/engine/borrowed-image-model.ts).
    */
   private imageModelReader(source: PackSource, packLocation: string, baseUrl: string): PackReader {
     if (source.kind === 'files') {

@@ -4,9 +4,10 @@
  * unet/model.onnx_data) used as the IDM without conversion. Such a folder has no manifest, so this
  * describes it from a file listing alone.
  *
- * Sizes and sha256 are unknown here, so nothing is verified against a manifest: a truncated or corrupt
- * download is caught only by onnxruntime's own checks when it parses the graph and maps the external
- * data (offsets and lengths written in the graph must fit inside the file). The graph's signature
+ * Sizes and sha256 are unknown here: a pack that borrows the folder may list them (manifest
+ * imageModel.files, checked by src/engine/borrowed-image-model.ts); without that list a truncated or corrupt
+ * file is caught only by the size the server states, or by onnxruntime's own checks when it parses the graph
+ * and maps the external data (offsets and lengths written in the graph must fit inside the file). The graph's signature
  * (latent channels, text width 768, fp16/fp32) is still checked by resolveUnetSignature when the session
  * opens, which is what catches a folder that is not SD1.5-compatible.
  */
