@@ -1,4 +1,4 @@
-import type { FormEvent } from 'react';
+import type { FormEvent, KeyboardEvent } from 'react';
 import { generate } from './actions.js';
 import { CostEstimate } from './CostEstimate.js';
 import { type FieldName, fieldId } from './form-store.js';
@@ -42,8 +42,17 @@ export function GenerateForm() {
     if (first) document.getElementById(fieldId(first))?.focus();
   };
 
+  // Ctrl/Cmd+Enter generates from any field (the prompt's hint says so): keyboard users set Steps or Frames and
+  // start without tabbing back, and a plain Enter in the textarea stays a new line.
+  const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      e.currentTarget.requestSubmit();
+    }
+  };
+
   return (
-    <form className="panel generate-form" onSubmit={onSubmit} noValidate aria-labelledby="form-heading">
+    <form className="panel generate-form" onSubmit={onSubmit} onKeyDown={onKeyDown} noValidate aria-labelledby="form-heading">
       <h2 id="form-heading">Describe the video</h2>
       <PromptField />
       <NegativePromptField />

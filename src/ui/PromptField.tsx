@@ -1,20 +1,12 @@
-import type { KeyboardEvent } from 'react';
 import { Field } from './Field.js';
 import { useFormStore } from './form-store.js';
 import { usePackStore } from './pack-store.js';
 
-/** The prompt, with the pack's suggested prompts; Ctrl/Cmd+Enter submits the form. */
+/** The prompt, with the pack's suggested prompts; Ctrl/Cmd+Enter submits the form (handled by the form). */
 export function PromptField() {
   const prompt = useFormStore((s) => s.values.prompt);
   const setValue = useFormStore((s) => s.setValue);
   const suggestions = usePackStore((s) => s.summary?.pack.suggestedPrompts);
-
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      e.currentTarget.form?.requestSubmit();
-    }
-  };
 
   return (
     <Field
@@ -49,7 +41,6 @@ export function PromptField() {
           value={prompt}
           placeholder={suggestions?.[0] ? `e.g. ${suggestions[0]}` : 'Describe the video'}
           onChange={(e) => setValue('prompt', e.target.value)}
-          onKeyDown={onKeyDown}
         />
       )}
     </Field>
