@@ -143,6 +143,42 @@ describe('a full generation of the bundled pack in the engine worker', () => {
     }
   });
 
+  it('unloading a WebGPU pack is not a lost device: the worker is not restarted', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(`${server.url}?autoload=0`);
+      await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+      const outcome = await page.evaluate(async (packUrl) => {
+        const { engine } = window.ivmix;
+        const events: string[] = [];
+        engine.onLifecycle((e) => events.push(e.type));
+        const request = {
+          prompt: 'a red circle moving left',
+          seed: 1,
+          frames: 1,
+          settings: { variant: 'ddim' as const, steps: 1 },
+        };
+        await engine.load({ kind: 'url', baseUrl: packUrl }, { backend: 'webgpu' });
+        await engine.generate(request);
+        await engine.unload();
+        // A device the runtime let go of reports itself lost ("destroyed") a moment later, if at all.
+        await new Promise((r) => setTimeout(r, 1500));
+        const eventsAfterUnload = [...events];
+        await engine.load({ kind: 'url', baseUrl: packUrl }, { backend: 'webgpu' });
+        const again = await engine.generate(request);
+        return { eventsAfterUnload, events, backend: again.backend, frames: again.frames.count };
+      }, PACK_URL);
+      expect(outcome.eventsAfterUnload).toEqual([]);
+      expect(outcome.events).toEqual([]);
+      expect(outcome.backend).toBe('webgpu');
+      expect(outcome.frames).toBe(1);
+      expect(browser.externalRequests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('falls back to WASM with a message when the browser has no WebGPU', async () => {
     const browser = await launchBrowser({ webgpu: false });
     try {

@@ -15,6 +15,10 @@ import { OpfsStore } from '../src/runtime/download/opfs-store.js';
 ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, self.navigator.hardwareConcurrency || 1) : 1;
 
 let watchedDevice: GPUDevice | null = null;
+/** Devices the engine let go of (unload): onnxruntime destroys its device with the last session, and that
+ * "destroyed" loss is no failure to recover from. */
+const releasedDevices = new WeakSet<GPUDevice>();
+const listenedDevices = new WeakSet<GPUDevice>();
 
 /**
  * A lost GPU device (out of memory, driver reset, tab in the background too long) cannot be revived inside
@@ -22,11 +26,15 @@ let watchedDevice: GPUDevice | null = null;
  */
 async function watchDevice(): Promise<void> {
   const device = (await ort.env.webgpu.device) as GPUDevice;
-  if (device === watchedDevice) return;
+  // A pack loaded again on the same device makes its loss a failure again.
+  releasedDevices.delete(device);
   watchedDevice = device;
-  void device.lost.then((info) =>
-    self.postMessage({ type: DEVICE_LOST_MESSAGE, reason: info.message || info.reason || 'unknown' }),
-  );
+  if (listenedDevices.has(device)) return;
+  listenedDevices.add(device);
+  void device.lost.then((info) => {
+    if (releasedDevices.has(device)) return;
+    self.postMessage({ type: DEVICE_LOST_MESSAGE, reason: info.message || info.reason || 'unknown' });
+  });
 }
 
 class WorkerEngine extends Engine {
@@ -34,6 +42,20 @@ class WorkerEngine extends Engine {
     const summary = await super.load(...args);
     if (summary.backend === 'webgpu') await watchDevice();
     return summary;
+  }
+
+  override async unload(): Promise<void> {
+    // Also reached from load() when another pack replaces this one. Marked before the sessions go, since the
+    // device may be destroyed while they are released; unmarked if the engine refuses (a generation runs).
+    const device = watchedDevice;
+    if (device) releasedDevices.add(device);
+    try {
+      await super.unload();
+    } catch (error) {
+      if (device) releasedDevices.delete(device);
+      throw error;
+    }
+    if (device === watchedDevice) watchedDevice = null;
   }
 
   override async generate(request: GenerateRequest, onProgress?: Parameters<EngineApi['generate']>[1]): Promise<GenerateResult> {
