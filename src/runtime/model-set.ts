@@ -4,6 +4,7 @@ import { OnnxUnet } from './onnx-unet.js';
 import { OnnxVaeDecoder } from './onnx-vae-decoder.js';
 import type { OrtModule, OrtSession } from './ort.js';
 import type { ExternalDataOption } from './pack/external-data.js';
+import { webgpuProvider } from './webgpu/ort-device.js';
 
 /** The ONNX parts of a pack, as bytes (diffusers-ONNX folder names in comments). */
 export interface ModelBytes {
@@ -43,13 +44,17 @@ export interface ModelSetOptions {
 
 export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options: ModelSetOptions = {}): Promise<ModelSet> {
   const sessions: OrtSession[] = [];
+  // 'webgpu' may need a device of our own (webgpu/ort-device.ts: fused attention on narrow-subgroup adapters).
+  const executionProviders = await Promise.all(
+    (options.executionProviders ?? ['wasm']).map((ep) => (ep === 'webgpu' ? webgpuProvider(ort) : ep)),
+  );
   const open = async (part: string, data: Uint8Array, key: ModelPart): Promise<OrtSession> => {
     options.onPart?.(key);
     const externalData = bytes.externalData?.[key];
     const gpuOutputs = options.unetOutputsOnGpu === true && (key === 'imageUnet' || key === 'videoUnet');
     try {
       const s = await ort.InferenceSession.create(data, {
-        executionProviders: options.executionProviders ?? ['wasm'],
+        executionProviders,
         graphOptimizationLevel: 'all',
         ...(gpuOutputs ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
         ...(externalData && externalData.length > 0 ? { externalData } : {}),

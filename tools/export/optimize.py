@@ -9,6 +9,15 @@ MultiHeadAttention, plus LayerNorm/SkipLayerNorm/Gelu fusions. Fusions the web E
 - packed QKV / packed KV: the WebGPU MultiHeadAttention answers NOT_IMPLEMENTED for packed inputs;
 - BiasSplitGelu: its fp16 shader does not compile in onnxruntime-web 1.30.
 
+The attention fusions stay on although the fused nodes once gave wrong frames on WebGPU (SwiftShader): the
+fault is onnxruntime-web 1.30's FlashAttention prefill kernel (queries of >= 32 tokens), whose subgroup path
+assumes subgroups of at least 8 lanes, not the graph. Measured on single nodes against WASM: Attention and
+MultiHeadAttention alike, relative error 0.4-1.1 for every query of 32+ tokens, with or without bias, any batch,
+head size or key length, and also with attention_bias, present outputs or BNSH key/value (key_padding_mask is
+not implemented on WebGPU); correct below 32 tokens and whenever the device lacks the `subgroups` feature.
+No fused form dodges the kernel, so the fix is in the runtime (src/runtime/webgpu/ort-device.ts gives the EP a
+device without subgroups on adapters with subgroups under 8 lanes); --no-fuse remains for other runtimes.
+
 Order matters: fusion runs on the fp32 graph (an fp16 TorchScript export hides the attention scale behind
 casts and nothing fuses), and fp16 conversion comes after, keeping the normalisation ops in fp32 (their sums
 of squares overflow fp16) with casts around them.
