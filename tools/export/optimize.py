@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +124,8 @@ def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dic
     source = part_dir / "model.onnx"
     before = op_counts(onnx.load(str(source), load_external_data=False))
     _patch_num_heads_detection()
+    seconds: dict[str, float] = {}
+    started = time.time()
     with _shape_inference_once():
         model = ort_optimizer.optimize_model(
             str(source),
@@ -134,14 +137,27 @@ def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dic
             use_gpu=use_gpu,
         )
     _patch_num_heads_detection()  # in case the optimizer imported the module lazily; harmless otherwise
+    # Phase times, printed as they end: the full-size video UNet's optimisation outlasted a 10-minute GPU call
+    # once, and these say where its time goes.
+    seconds["fuse"] = _lap(started, "fuse", part_dir)
     if float16:
+        started = time.time()
         model.convert_float_to_float16(keep_io_types=False, op_block_list=KEEP_FP32_OPS)
         drop_duplicate_nodes(model.model)
+        seconds["float16"] = _lap(started, "float16", part_dir)
     after = op_counts(model.model)
+    started = time.time()
     files = _save(model, part_dir)
+    seconds["save"] = _lap(started, "save", part_dir)
     fused = {k: after.get(k, 0) for k in FUSED_OP_TYPES if after.get(k, 0)}
     return {"before_nodes": sum(before.values()), "after_nodes": sum(after.values()), "fused": fused, "files": files,
-            "softmax_left": after.get("Softmax", 0)}
+            "softmax_left": after.get("Softmax", 0), "seconds": seconds}
+
+
+def _lap(started: float, phase: str, part_dir: Path) -> float:
+    elapsed = round(time.time() - started, 1)
+    print(f"{part_dir.name}: {phase} {elapsed} s", flush=True)
+    return elapsed
 
 
 def _save(model, part_dir: Path) -> list[str]:
