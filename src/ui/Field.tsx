@@ -1,12 +1,10 @@
 import type { ReactNode } from 'react';
 import { type FieldName, fieldId, useFormStore } from './form-store.js';
+import { type LabelledControl, LabelledField } from './LabelledField.js';
 
-/** Props a field's control needs to be labelled and to point at its hint and error. */
-export interface ControlProps {
-  id: string;
+/** Props a Studio field's control needs: labelled, pointing at its hint and error, and named. */
+export interface ControlProps extends LabelledControl {
   name: FieldName;
-  'aria-invalid': true | undefined;
-  'aria-describedby': string | undefined;
 }
 
 interface FieldProps {
@@ -20,28 +18,12 @@ interface FieldProps {
   children: (control: ControlProps) => ReactNode;
 }
 
-/** A labelled form control with its hint and its validation message (aria-invalid, aria-describedby). */
+/** A Studio form control: LabelledField with its validation message read from the form store. */
 export function Field({ name, label, hint, className, after, children }: FieldProps) {
   const error = useFormStore((s) => s.errors[name]);
-  const id = fieldId(name);
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={['field', error ? 'field-invalid' : '', className ?? ''].filter(Boolean).join(' ')}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, name, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
-      {error && (
-        <p id={errorId} className="field-error">
-          {error}
-        </p>
-      )}
-      {hint && (
-        <p id={hintId} className="hint">
-          {hint}
-        </p>
-      )}
-      {after}
-    </div>
+    <LabelledField id={fieldId(name)} label={label} error={error} hint={hint} className={className} after={after}>
+      {(control) => children({ ...control, name })}
+    </LabelledField>
   );
 }

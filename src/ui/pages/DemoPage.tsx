@@ -5,10 +5,10 @@ import { ComparisonPanel } from '../compare/ComparisonPanel.js';
 import { useCompareStore } from '../compare/compare-store.js';
 import { checkComparison, mixedVariantFor, packDefaultValues } from '../compare/compare-validation.js';
 import { BASELINE_VARIANT } from '../compare/comparison.js';
-import { LabelledField } from '../compare/LabelledField.js';
 import { PromptSuggestions } from '../compare/PromptSuggestions.js';
 import { RunButton } from '../compare/RunButton.js';
 import { PACK_NOT_READY_MESSAGE, runComparison } from '../compare/run-comparison.js';
+import { LabelledField } from '../LabelledField.js';
 import { usePackStore } from '../pack-store.js';
 
 const PROMPT_ID = 'demo-prompt';

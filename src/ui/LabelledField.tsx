@@ -19,8 +19,8 @@ interface LabelledFieldProps {
 }
 
 /**
- * A labelled control with its hint and validation message, for forms outside the Studio's form store (the
- * Studio's Field reads its errors from that store). Same markup and classes, so it looks and reads the same.
+ * A labelled control with its hint and validation message (aria-invalid, aria-describedby). The Studio
+ * wraps it as Field, which reads the message from its form store; Compare and Demo pass theirs directly.
  */
 export function LabelledField({ id, label, error, hint, className, after, children }: LabelledFieldProps) {
   const hintId = hint ? `${id}-hint` : undefined;
