@@ -10,9 +10,7 @@
  */
 import type { BlobStore } from '../runtime/download/blob-store.js';
 import type { DownloadSetFile } from '../runtime/download/download-set.js';
-import { IntegrityError } from '../runtime/download/errors.js';
 import { bodyLength, parseContentRange } from '../runtime/download/http.js';
-import { sha256Hex } from '../runtime/download/sha256.js';
 import {
   ExternalDataError,
   type ExternalDataOption,
@@ -28,6 +26,7 @@ import {
 import { externalDataLocations } from '../runtime/pack/onnx-external-refs.js';
 import { describeSd15Folder, probeSd15Folder, readSd15ImageUnet, Sd15FolderError } from '../runtime/pack/sd15-folder.js';
 import { PackLayoutError, type PackReader } from '../runtime/pack-reader.js';
+import { verifyBytes } from './verify-bytes.js';
 
 const UNET = 'unet/model.onnx';
 
@@ -226,16 +225,14 @@ async function readFromFolder(reader: PackReader, listed: PackFile[] | undefined
         );
       }
       const bytes = await reader.read(path);
-      const actual = await sha256Hex(bytes as Uint8Array<ArrayBuffer>);
-      if (bytes.byteLength !== entry.size || actual !== entry.sha256) {
-        throw new IntegrityError(
-          path,
-          `${reader.location}${path}`,
-          { size: entry.size, sha256: entry.sha256 },
-          { size: bytes.byteLength, sha256: actual },
-          `${reader.location}${path} does not match the pack manifest's imageModel.files (expected ${entry.size} bytes with sha256 ${entry.sha256}, got ${bytes.byteLength} bytes with sha256 ${actual}). The folder's file is damaged or from another version; copy it again, or regenerate the manifest.`,
-        );
-      }
+      await verifyBytes(
+        bytes,
+        path,
+        `${reader.location}${path}`,
+        entry,
+        (actual) =>
+          `${reader.location}${path} does not match the pack manifest's imageModel.files (expected ${entry.size} bytes with sha256 ${entry.sha256}, got ${actual.size} bytes with sha256 ${actual.sha256}). The folder's file is damaged or from another version; copy it again, or regenerate the manifest.`,
+      );
       return bytes;
     },
   };

@@ -3,8 +3,6 @@ import { formatShape } from '../core/tensor/tensor.js';
 import type { Schedulers } from '../pipeline/text-to-video.js';
 import type { BlobStore } from '../runtime/download/blob-store.js';
 import { type DownloadSetFile, type DownloadSetProgress, downloadFiles } from '../runtime/download/download-set.js';
-import { IntegrityError } from '../runtime/download/errors.js';
-import { sha256Hex } from '../runtime/download/sha256.js';
 import { ModelSignatureError } from '../runtime/errors.js';
 import { createModelSet, type ModelBytes, type ModelPart, type ModelSet, type ModelSetOptions } from '../runtime/model-set.js';
 import type { OnnxUnet } from '../runtime/onnx-unet.js';
@@ -22,6 +20,7 @@ import { PackLayoutError, type PackReader, readPack } from '../runtime/pack-read
 import { PackTokenizer } from '../runtime/tokenizer.js';
 import { type BorrowedImageModel, planBorrowedImageModel } from './borrowed-image-model.js';
 import type { Backend, PackInfo } from './types.js';
+import { verifyBytes } from './verify-bytes.js';
 
 /** What loading reports, in order: reading the manifest, fetching files, compiling each part. */
 export type LoadProgress =
@@ -266,17 +265,15 @@ async function verifiedReader(
     const bytes = await reader.read(path);
     if (entry) {
       options.onProgress?.({ phase: 'verify', file: path });
-      const actual = await sha256Hex(bytes as Uint8Array<ArrayBuffer>);
-      if (bytes.byteLength !== entry.size || actual !== entry.sha256) {
-        throw new IntegrityError(
-          path,
-          `${reader.location}${path}`,
-          { size: entry.size, sha256: entry.sha256 },
-          { size: bytes.byteLength, sha256: actual },
+      await verifyBytes(
+        bytes,
+        path,
+        `${reader.location}${path}`,
+        entry,
+        (actual) =>
           `${reader.location}${path} does not match the pack's manifest (expected ${entry.size} bytes with sha256 ${entry.sha256}, ` +
-            `got ${bytes.byteLength} bytes with sha256 ${actual}). The file is damaged or from another version of the pack; copy it again.`,
-        );
-      }
+          `got ${actual.size} bytes with sha256 ${actual.sha256}). The file is damaged or from another version of the pack; copy it again.`,
+      );
     }
     return bytes;
   };
