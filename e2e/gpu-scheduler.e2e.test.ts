@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
+import { type BrowserSession, bundleTestEntry, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
 type Entry = typeof import('./gpu-scheduler.entry.js');
 
@@ -17,21 +14,9 @@ const ENTRY_PATH = '/__gpu-scheduler__/entry.js';
 describe('WebGPU scheduler passes (SwiftShader) match the CPU scheduler', () => {
   let server: PreviewServer;
   let browser: BrowserSession;
-  let outDir: string;
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'ivmix-gpu-entry-'));
-    await build({
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        minify: false,
-        lib: { entry: join(import.meta.dirname, 'gpu-scheduler.entry.ts'), formats: ['es'], fileName: () => 'entry.js' },
-      },
-    });
-    const code = readFileSync(join(outDir, 'entry.js'));
+    const code = await bundleTestEntry(join(import.meta.dirname, 'gpu-scheduler.entry.ts'));
     server = await startPreview();
     browser = await launchBrowser();
     // Registered after the harness's own route, so it is consulted first.
@@ -56,7 +41,6 @@ describe('WebGPU scheduler passes (SwiftShader) match the CPU scheduler', () => 
   afterAll(async () => {
     await browser?.close();
     server?.stop();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
   it('CFG, DDIM steps (ε, x0, v; clip; eta noise) and inversions agree to 1e-6; layouts, copies and fp16 are exact', async () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Test-only files (fixtures) are served under this path by request interception, never shipped in the app. */
@@ -148,4 +149,22 @@ export async function launchBrowser(
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Bundle a test-only browser module (e.g. e2e/gpu-scheduler.entry.ts) into one ES module, for a test to serve
+ * to the page under a route of its own: test code stays out of dist/.
+ */
+export async function bundleTestEntry(entry: string): Promise<Buffer> {
+  const outDir = mkdtempSync(join(tmpdir(), 'ivmix-test-entry-'));
+  try {
+    await build({
+      configFile: false,
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true, minify: false, lib: { entry, formats: ['es'], fileName: () => 'entry.js' } },
+    });
+    return readFileSync(join(outDir, 'entry.js'));
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }

@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 // onnx-proto is CommonJS: Node's ESM loader only offers its default export at runtime.
 import onnxProto from 'onnx-proto';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserSession, launchBrowser } from './harness.js';
+import { type BrowserSession, bundleTestEntry, launchBrowser } from './harness.js';
 
 type Entry = typeof import('./webgpu-attention.entry.js');
 
@@ -93,22 +91,10 @@ const MHA = singleNodeModel('MultiHeadAttention', MHA_INPUTS, [floatTensor('qkv_
  */
 describe('fused attention on WebGPU matches WASM', () => {
   let browser: BrowserSession;
-  let outDir: string;
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'ivmix-attention-entry-'));
-    await build({
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        minify: false,
-        lib: { entry: join(import.meta.dirname, 'webgpu-attention.entry.ts'), formats: ['es'], fileName: () => 'entry.js' },
-      },
-    });
     const served: Record<string, Uint8Array> = {
-      'entry.js': readFileSync(join(outDir, 'entry.js')),
+      'entry.js': await bundleTestEntry(join(import.meta.dirname, 'webgpu-attention.entry.ts')),
       'attention.onnx': ATTENTION,
       'mha.onnx': MHA,
       '': new TextEncoder().encode('<!doctype html><title>fused attention</title>'),
@@ -134,7 +120,6 @@ describe('fused attention on WebGPU matches WASM', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
   /** A string, because vitest would rewrite a dynamic import inside a function passed to page.evaluate. */
