@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { launchBrowser, startPreview } from '../e2e/harness.js';
+import { type BenchRow, benchTable, summarize } from '../src/cli/bench.js';
 import type { GenerateRequest, GenerateResult } from '../src/engine/types.js';
 
 const { values } = parseArgs({
@@ -20,34 +21,6 @@ const { values } = parseArgs({
     samplers: { type: 'string', default: 'ddim,iv-iv' },
   },
 });
-
-interface Row {
-  sampler: string;
-  totalS: number;
-  videoCalls: number;
-  imageCalls: number;
-  videoMs: number;
-  imageMs: number;
-  decodeMs: number;
-  outsidePct: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-function summarize(sampler: string, runs: GenerateResult['timings'][], calls: GenerateResult['modelCalls']): Row {
-  const last = runs[runs.length - 1] as GenerateResult['timings'];
-  const byModel = (m: 'image' | 'video') => median(last.calls.filter((c) => c.model === m).map((c) => c.ms));
-  return {
-    sampler,
-    totalS: median(runs.map((r) => r.totalMs)) / 1000,
-    videoCalls: calls.video,
-    imageCalls: calls.image,
-    videoMs: byModel('video'),
-    imageMs: byModel('image'),
-    decodeMs: last.decodeMs,
-    outsidePct: (100 * last.outsideCallsMs) / last.totalMs,
-  };
-}
 
 const server = await startPreview();
 const browser = await launchBrowser({ webgpu: false });
@@ -69,7 +42,7 @@ try {
     `Chromium ${env.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? '?'}, ${env.cores} cores, crossOriginIsolated ${env.crossOriginIsolated}`,
   );
   console.log(`${loaded.backend} (${caps.wasm.threads} threads): ${loaded.backendReason}`);
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   for (const sampler of values.samplers.split(',')) {
     const request: GenerateRequest = {
       prompt: 'a red circle moving left on a black background',
@@ -78,27 +51,19 @@ try {
       settings: { variant: sampler as NonNullable<GenerateRequest['settings']>['variant'], steps: Number(values.steps) },
       previewEvery: 1, // what the Studio does: a latent preview after every step
     };
-    const runs: GenerateResult['timings'][] = [];
-    let calls: GenerateResult['modelCalls'] = { image: 0, video: 0 };
+    const runs: Pick<GenerateResult, 'timings' | 'modelCalls'>[] = [];
     for (let i = 0; i < Number(values.repeats); i++) {
+      // Only timings and call counts come back: the frames would be a needless copy out of the page.
       const result = await page.evaluate(
         (r) => window.ivmix.engine.generate(r).then((g) => ({ timings: g.timings, modelCalls: g.modelCalls })),
         request,
       );
-      runs.push(result.timings);
-      calls = result.modelCalls;
+      runs.push(result);
       console.log(`${sampler.padEnd(6)} run ${i + 1}: ${(result.timings.totalMs / 1000).toFixed(2)} s`);
     }
-    rows.push(summarize(sampler, runs, calls));
+    rows.push(summarize(sampler, Number(values.steps), caps.wasm.threads, runs));
   }
-  console.log(
-    `\n| sampler | steps | frames | whole generation (s) | VDM calls × median ms | IDM calls × median ms | VAE decode ms | time outside UNet calls |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
-  );
-  for (const r of rows) {
-    console.log(
-      `| ${r.sampler} | ${values.steps} | ${values.frames} | ${r.totalS.toFixed(2)} | ${r.videoCalls} × ${r.videoMs.toFixed(0)} | ${r.imageCalls ? `${r.imageCalls} × ${r.imageMs.toFixed(0)}` : '0 × –'} | ${r.decodeMs.toFixed(0)} | ${r.outsidePct.toFixed(1)} % |`,
-    );
-  }
+  console.log(`\n${benchTable(rows, Number(values.frames))}`);
   if (browser.externalRequests.length) throw new Error(`requests to other hosts: ${browser.externalRequests.join(', ')}`);
 } finally {
   await browser.close();

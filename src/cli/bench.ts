@@ -12,7 +12,7 @@ export interface BenchOptions {
   prompt: string;
 }
 
-interface Row {
+export interface BenchRow {
   sampler: string;
   steps: number;
   threads: number;
@@ -28,8 +28,14 @@ interface Row {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
-function summarize(sampler: string, steps: number, threads: number, runs: GenerateResult[]): Row {
-  const last = runs[runs.length - 1] as GenerateResult;
+/** One table row from the repeats of one setting (only timings and call counts are read: a browser run sends no more). */
+export function summarize(
+  sampler: string,
+  steps: number,
+  threads: number,
+  runs: Pick<GenerateResult, 'timings' | 'modelCalls'>[],
+): BenchRow {
+  const last = runs[runs.length - 1] as Pick<GenerateResult, 'timings' | 'modelCalls'>;
   const byModel = (m: 'image' | 'video') => median(last.timings.calls.filter((c) => c.model === m).map((c) => c.ms));
   return {
     sampler,
@@ -50,8 +56,8 @@ function summarize(sampler: string, steps: number, threads: number, runs: Genera
  * Whole-generation time of the bundled pack on this machine's CPU (onnxruntime-web WASM, as in the
  * browser's fallback), DDIM vs IV-mixed, per thread count. Prints a markdown table.
  */
-export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<Row[]> {
-  const rows: Row[] = [];
+export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
   for (const threads of o.threads) {
     ort.env.wasm.numThreads = threads;
     const engine = new Engine(ort, {
@@ -97,9 +103,9 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
   return rows;
 }
 
-export function benchTable(rows: Row[], o: BenchOptions): string {
+export function benchTable(rows: BenchRow[], frames: number): string {
   const head =
-    `| sampler | steps | WASM threads | whole generation (s) | VDM calls × median ms | IDM calls × median ms | text encoder ms | VAE decode ms (${o.frames} frames) | time outside UNet calls |\n` +
+    `| sampler | steps | WASM threads | whole generation (s) | VDM calls × median ms | IDM calls × median ms | text encoder ms | VAE decode ms (${frames} frames) | time outside UNet calls |\n` +
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
   return (
     head +

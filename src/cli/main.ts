@@ -88,7 +88,7 @@ async function benchCommand(argv: string[]): Promise<void> {
     `# bench: ${options.packDir}, ${options.frames} frames, ${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})\n`,
   );
   const rows = await runBench(options, (line) => process.stdout.write(`${line}\n`));
-  process.stdout.write(`\n${benchTable(rows, options)}\n`);
+  process.stdout.write(`\n${benchTable(rows, options.frames)}\n`);
 }
 
 async function qualityCommand(argv: string[]): Promise<void> {
