@@ -123,7 +123,7 @@ def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dic
 
     source = part_dir / "model.onnx"
     before = op_counts(onnx.load(str(source), load_external_data=False))
-    _patch_num_heads_detection()
+    _patch_num_heads_detection()  # the optimizer's import above has loaded fusion_attention_unet
     seconds: dict[str, float] = {}
     started = time.time()
     with _shape_inference_once():
@@ -136,7 +136,6 @@ def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dic
             optimization_options=fusion_options(),
             use_gpu=use_gpu,
         )
-    _patch_num_heads_detection()  # in case the optimizer imported the module lazily; harmless otherwise
     # Phase times, printed as they end: the full-size video UNet's optimisation outlasted a 10-minute GPU call
     # once, and these say where its time goes.
     seconds["fuse"] = _lap(started, "fuse", part_dir)
