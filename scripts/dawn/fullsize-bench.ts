@@ -7,8 +7,9 @@
  * 2. per-call times (`calls:<size>`): IV-mixed with 2 steps at that size, IDM batch 32 = CFG × 16 frames, VDM
  *    2 × 16 frames (a model's first call, which compiles its shaders for the shape, is left out), VAE decode per
  *    frame, text encoder;
- * 3. whole generations (`<size>:<sampler>-<steps>`), each only when its estimate from the per-call times fits
- *    before the deadline. STAGES orders them (default: 256² first).
+ * 3. whole generations (`<size>:<sampler>-<steps>`, `…:cpu-latents` for the same with the latents on the CPU
+ *    between calls, the before/after of keeping them on the GPU), each only when its estimate from the per-call
+ *    times fits before the deadline. STAGES orders them (default: 256² first).
  *
  * Bundled by scripts/dawn/build-bench.mjs; run by tools/device/gpu_bench.sh on the GPU machine:
  *   node --liftoff-only fullsize-bench.mjs <payload dir> <pack dir> <deadline, unix ms> <results.json>
@@ -86,12 +87,12 @@ interface Run {
   peakGpuMiB: number;
 }
 
-async function generate(size: number, variant: SamplerVariant, steps: number): Promise<Run> {
+async function generate(size: number, variant: SamplerVariant, steps: number, keepLatentsOnGpu = true): Promise<Run> {
   gpuBytes.resetPeak();
   const decodeFrameMs: number[] = [];
   let last = 0;
   const result = await engine.generate(
-    { prompt: PROMPT, seed: 7, frames: FRAMES, width: size, height: size, settings: { variant, steps }, previewEvery: 0 },
+    { prompt: PROMPT, seed: 7, frames: FRAMES, width: size, height: size, settings: { variant, steps }, previewEvery: 0, keepLatentsOnGpu },
     (event) => {
       // Decode events come after every VAE chunk (one frame): the time between them is one frame's decode.
       if (event.type === 'model-call-end') last = performance.now();
@@ -151,7 +152,8 @@ function summary(run: Run) {
 }
 
 /** Whole generation `<sampler>-<steps>` at `size`², when its estimate from the per-call times fits before the deadline. */
-async function wholeGeneration(size: number, name: string): Promise<void> {
+async function wholeGeneration(size: number, name: string, option?: string): Promise<void> {
+  if (option !== undefined && option !== 'cpu-latents') throw new Error(`unknown stage option "${option}"`);
   const match = /^(.+)-(\d+)$/.exec(name);
   if (!match) throw new Error(`"${name}" is not <sampler>-<steps>`);
   const variant = match[1] as SamplerVariant;
@@ -166,11 +168,11 @@ async function wholeGeneration(size: number, name: string): Promise<void> {
     (planned.video * calls.vdm.medianMs + planned.image * calls.idm.medianMs + FRAMES * calls.decodePerFrameMedianMs + 3000) *
     1.1e-3;
   if (estimateS > secondsLeft()) {
-    print('skipped', { stage: `generation ${size}:${name}`, estimateS, secondsLeft: secondsLeft() });
+    print('skipped', { stage: `generation ${size}:${name}${option ? `:${option}` : ''}`, estimateS, secondsLeft: secondsLeft() });
     return;
   }
-  const run = await generate(size, variant, steps);
-  print('generation', { size, sampler: variant, steps, estimateS, ...summary(run) });
+  const run = await generate(size, variant, steps, option !== 'cpu-latents');
+  print('generation', { size, sampler: variant, steps, estimateS, ...(option ? { option } : {}), ...summary(run) });
 }
 
 /** Per-call times at `size`²: IV-mixed with 2 steps (6 VDM and 4 IDM calls, 16 frames decoded). */
@@ -190,9 +192,9 @@ async function perCallStage(size: number): Promise<void> {
 const perCallAt = new Map<number, ReturnType<typeof perCall>>();
 for (const stage of STAGES) {
   try {
-    const [a, b] = stage.split(':') as [string, string];
+    const [a, b, option] = stage.split(':') as [string, string, string | undefined];
     if (a === 'calls') await perCallStage(Number(b));
-    else await wholeGeneration(Number(a), b);
+    else await wholeGeneration(Number(a), b, option);
   } catch (error) {
     print('error', { stage, message: String((error as Error).stack ?? error) });
   }

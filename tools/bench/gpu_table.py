@@ -2,9 +2,10 @@
 
     python3 -m tools.bench.gpu_table --out-dir $OUT --work-dir /tmp/gpubench > table.md
 
-Reads engine.json (scripts/dawn/fullsize-bench.ts: one record per measurement), torch.json
-(tools/bench/torch_bench.py), and from the work dir smi.csv (nvidia-smi memory.used samples), windows.txt (when
-each benchmark ran) and concurrent (1: PyTorch ran while the export ran beside it). Whatever is missing is
+Reads engine-fp16-*.json and engine-fp32-*.json (scripts/dawn/fullsize-bench.ts, one record per measurement, one
+file per call of tools/device/gpu_bench.sh; a later record of the same measurement replaces an earlier one),
+torch.json (tools/bench/torch_bench.py), and from the work dir smi.csv (nvidia-smi memory.used samples),
+windows.txt (when each benchmark ran) and concurrent (1: PyTorch ran while the export ran beside it). Whatever is missing is
 written as not measured; whole generations the engine did not run are computed from its per-call times and
 marked so.
 """
@@ -59,15 +60,30 @@ def smi_peak(work: Path, start: str, end: str) -> float | None:
     return max(inside) - (before[-1] if before else min(inside))
 
 
+def engine_records(out: Path, precision: str) -> list[dict]:
+    files = sorted(out.glob(f"engine-{precision}-*.json"), key=lambda f: f.name)
+    if precision == "fp16" and (out / "engine.json").exists():
+        files.insert(0, out / "engine.json")
+    return [r for f in files for r in load_json(f, [])]
+
+
+def gen_key(r: dict) -> tuple:
+    return (r["size"], r["sampler"], r["steps"], r.get("option", ""))
+
+
 def tables(out: Path, work: Path) -> str:
-    engine = load_json(out / "engine.json", [])
+    engine = engine_records(out, "fp16")
+    engine32 = engine_records(out, "fp32")
+    per_call32 = {r["size"]: r for r in engine32 if r.get("what") == "per call"}
     torch = load_json(out / "torch.json", {})
     concurrent = (work / "concurrent").exists() and (work / "concurrent").read_text().strip() == "1"
     by = lambda what: [r for r in engine if r.get("what") == what]  # noqa: E731
     adapter = next(iter(by("adapter")), {})
     load = next(iter(by("load")), {})
     per_call = {r["size"]: r for r in by("per call")}
-    gens = {(r["size"], r["sampler"], r["steps"]): r for r in by("generation")}
+    gens = {gen_key(r): r for r in by("generation") if not r.get("option")}
+    extra_gens = [("fp16, latents on the CPU between calls", r) for r in by("generation") if r.get("option") == "cpu-latents"]
+    extra_gens += [("fp32 pack", r) for r in engine32 if r.get("what") == "generation"]
     t_calls = {(r["call"].split(" ")[0] if not r["call"].startswith("VAE") else r["call"], r["size"]): r for r in torch.get("calls", [])}
     t_gens = {(r["size"], r["sampler"], r["steps"]): r for r in torch.get("gens", [])}
     info = torch.get("info", {})
@@ -87,25 +103,27 @@ def tables(out: Path, work: Path) -> str:
     w("")
     w("### Per call (median ms)")
     w("")
-    w("| call | size | engine (ORT-web WebGPU) | PyTorch fp16 | engine / PyTorch |")
-    w("| --- | ---: | ---: | ---: | ---: |")
+    w("| call | size | engine fp16 (ORT-web WebGPU) | engine fp32 pack | PyTorch fp16 | engine fp16 / PyTorch |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: |")
     for size in (512, 256):
-        pc = per_call.get(size)
-        for key, label, eng in (
-            ("IDM", f"IDM, batch {2 * FRAMES} (CFG × {FRAMES} frames)", pc and pc["idm"]["medianMs"]),
-            ("VDM", f"VDM, batch 2 × {FRAMES} frames (CFG)", pc and pc["vdm"]["medianMs"]),
-        ):
+        pc, pc32 = per_call.get(size), per_call32.get(size)
+        for key, label in (("IDM", f"IDM, batch {2 * FRAMES} (CFG × {FRAMES} frames)"), ("VDM", f"VDM, batch 2 × {FRAMES} frames (CFG)")):
+            eng = pc and pc[key.lower()]["medianMs"]
+            eng32 = pc32 and pc32[key.lower()]["medianMs"]
             tr = t_calls.get((key, size), {}).get("median_ms")
             n = f" (n={pc[key.lower()]['n']})" if pc else ""
-            w(f"| {label} | {size}² | {fmt(eng, 1)}{n} | {fmt(tr, 1)} | {ratio(eng, tr)} |")
+            w(f"| {label} | {size}² | {fmt(eng, 1)}{n} | {fmt(eng32, 1)} | {fmt(tr, 1)} | {ratio(eng, tr)} |")
         eng_vae = pc and pc["decodePerFrameMedianMs"]
+        eng_vae32 = pc32 and pc32["decodePerFrameMedianMs"]
         t16 = t_calls.get(("VAE decode per frame, fp16", size), {}).get("median_ms")
         t32 = t_calls.get(("VAE decode per frame, fp32", size), {}).get("median_ms")
-        w(f"| VAE decode, per frame (engine fp32; PyTorch fp16 / fp32) | {size}² | {fmt(eng_vae, 1)} | {fmt(t16, 1)} / {fmt(t32, 1)} | {ratio(eng_vae, t16)} / {ratio(eng_vae, t32)} |")
+        w(f"| VAE decode, per frame (engine fp32 in both packs; PyTorch fp16 / fp32) | {size}² | {fmt(eng_vae, 1)} | {fmt(eng_vae32, 1)} | {fmt(t16, 1)} / {fmt(t32, 1)} | {ratio(eng_vae, t16)} / {ratio(eng_vae, t32)} |")
     te_engine = [r["textEncoderMs"] for r in by("generation")] or [r["textEncoderMs"] for r in by("per call")][1:]
     te = statistics.median(te_engine) if te_engine else None
     tt = t_calls.get(("text", 0), {}).get("median_ms")
-    w(f"| text encoder, 2 rows (engine: inside a generation) | – | {fmt(te, 1)} | {fmt(tt, 1)} | {ratio(te, tt)} |")
+    te32_engine = [r["textEncoderMs"] for r in engine32 if r.get("what") == "generation"]
+    te32 = statistics.median(te32_engine) if te32_engine else None
+    w(f"| text encoder, 2 rows (engine: inside a generation) | – | {fmt(te, 1)} | {fmt(te32, 1)} | {fmt(tt, 1)} | {ratio(te, tt)} |")
     w("")
     w("### Whole generation, 16 frames, CFG batched, default knobs (s)")
     w("")
@@ -120,7 +138,7 @@ def tables(out: Path, work: Path) -> str:
     for size in (256, 512):
         for sampler, steps in (("ddim", 25), ("iv-iv", 25), ("ddim", 50), ("iv-iv", 50)):
             v, i = (steps, 0) if sampler == "ddim" else (3 * steps, 2 * steps)
-            g = gens.get((size, sampler, steps))
+            g = gens.get((size, sampler, steps, ""))
             tg = t_gens.get((size, sampler, steps))
             if g:
                 eng_s = g["totalMs"] / 1000
@@ -137,11 +155,20 @@ def tables(out: Path, work: Path) -> str:
             t_not = f"{tg['outside_unet_pct_of_total']:.1f} %" if tg else NA
             t_peak = fmt(tg["peak_alloc_mib"]) if tg else NA
             w(f"| {size}² | {sampler} | {steps} | {v} + {i} | {eng} | {outside} | {not_unet} | {peak} | {t_txt} | {t_not} | {t_peak} | {ratio(eng_s, t_s)} |")
+    if extra_gens:
+        w("")
+        w("Other engine runs (same request; PyTorch as above):")
+        w("")
+        w("| size | sampler | steps | engine run | engine (s) | sampling outside UNet calls | all but UNet calls | scheduler / transfers (ms) | peak GPU buffers (MiB) |")
+        w("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+        for label, g in extra_gens:
+            w(f"| {g['size']}² | {g['sampler']} | {g['steps']} | {label} | {g['totalMs'] / 1000:.1f} | {g['outsideCallsPct']:.2f} % | "
+              f"{g['notUnetPct']:.1f} % | {g['schedulerMs']:.0f} / {g['transferMs']:.0f} | {fmt(g['peakGpuMiB'])} |")
     w("")
     w("### Goals")
     w("")
     for size in (256, 512):
-        d, iv = gens.get((size, "ddim", 25)), gens.get((size, "iv-iv", 25))
+        d, iv = gens.get((size, "ddim", 25, "")), gens.get((size, "iv-iv", 25, ""))
         if d and iv:
             wall = iv["totalMs"] / d["totalMs"]
             unet = iv["modelMs"] / d["modelMs"]
@@ -154,17 +181,17 @@ def tables(out: Path, work: Path) -> str:
           f"with the text encoder and the VAE decode counted, at most {worst_all:.1f} % (goal < 3 %).")
     ratios = []
     for key, g in gens.items():
-        if key in t_gens:
-            ratios.append((g["totalMs"] / t_gens[key]["total_ms"], key))
+        if key[:3] in t_gens:
+            ratios.append((g["totalMs"] / t_gens[key[:3]]["total_ms"], key))
     if ratios:
         lo, hi = min(ratios), max(ratios)
         w(f"- Whole generation vs PyTorch fp16: {lo[0]:.1f}× ({lo[1][0]}² {lo[1][1]}-{lo[1][2]}) to {hi[0]:.1f}× "
           f"({hi[1][0]}² {hi[1][1]}-{hi[1][2]}) (goal ≤ 3×).")
-    e_peak = smi_peak(work, "engine-start", "engine-end")
+    e_peak = smi_peak(work, "engine-fp16-start", "engine-fp16-end")
     t_peak = smi_peak(work, "torch-start", "torch-end")
     w(f"- Card memory in use (nvidia-smi, peak over the benchmark minus before it): engine {fmt(e_peak)} MiB, "
       f"PyTorch {fmt(t_peak)} MiB{' (with the export beside it)' if concurrent else ''}.")
-    skipped = [r for r in engine if r.get("what") in ("skipped", "error")]
+    skipped = [r for r in engine + engine32 if r.get("what") in ("skipped", "error")]
     if skipped:
         w("")
         w("Not run in this call: " + "; ".join(f"{r['stage']} ({r['what']}{', estimate ' + str(round(r['estimateS'])) + ' s' if 'estimateS' in r else ''})" for r in skipped) + ".")

@@ -3,7 +3,8 @@
 if [ -d .carry/diffusers ]; then
   export PYTHONPATH="$PWD/.carry:$PWD"
 else
-  mkdir -p /tmp/carry && tar xJf .carry/diffusers.tar.xz -C /tmp/carry
+  # Unpacked once per machine: a second unpack under a running import (a test beside the export) breaks it.
+  [ -d /tmp/carry/diffusers ] || { mkdir -p /tmp/carry && tar xJf .carry/diffusers.tar.xz -C /tmp/carry; }
   export PYTHONPATH="/tmp/carry:$PWD"
 fi
 export PYTHONUNBUFFERED=1

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# GPU machine, one call (< 600 s): the speed table of issue 5. The engine (Node 20 + Dawn, onnxruntime-web's
-# WebGPU EP; scripts/dawn/fullsize-bench.ts) and PyTorch (diffusers fp16, SDPA; tools/bench/torch_bench.py) on the
-# full-size random-weight pack, on the same GPU in the same run; merged table in $OUT/table.md.
+# GPU machine, one call (< 600 s), repeatable on the same warm machine: the speed table of issue 5. The engine
+# (Node 20 + Dawn, onnxruntime-web's WebGPU EP; scripts/dawn/fullsize-bench.ts) and PyTorch (diffusers fp16, SDPA;
+# tools/bench/torch_bench.py) on the full-size random-weight pack, on the same GPU; merged table in $OUT/table.md.
 #
 # Here first: bash scripts/dawn/make-payload.sh (or node scripts/dawn/build-bench.mjs .dawn/bench after a code
 # change). Device command: bash tools/device/gpu_bench.sh, carrying .dawn, .gl and .carry/diffusers.tar.xz.
 #
-# The pack: /tmp/fullsize/pack is reused when an earlier call on this machine exported it (tools/device/full_size.sh);
-# an export still running is waited for; otherwise the export is started here. PyTorch needs only the random
-# weights (/tmp/fullsize/work, written first), so it runs while an export goes on (the table says so); the engine
-# runs once the pack is there. Every stage stops itself before BUDGET seconds (575 by default; a smaller BUDGET
-# gives a shorter call with the first rows of each table: per-call times, then 256² generations).
+# The pack: /tmp/fullsize/pack (fp16) and /tmp/fullsize/pack-fp32 are reused when an earlier call on this machine
+# exported them (tools/device/full_size.sh); an export still running is waited for; otherwise it is started here.
+# PyTorch needs only the random weights (/tmp/fullsize/work, written first), so it can run beside an export (the
+# table says so). Results stay in /tmp/gpubench across calls, so a later call adds rows and the table merges them
+# all; $OUT gets the table, the driver log and results.tgz (every JSON and log).
+#
+# Knobs (environment):
+#   BUDGET     seconds for the whole call (575); every stage stops itself before it.
+#   TORCH      1: run PyTorch (calls + generations) in this call; 0: skip (1 when no PyTorch results exist yet).
+#   TORCH_END  seconds into the call by which PyTorch stops starting stages.
+#   STAGES16   fullsize-bench stages for the fp16 pack (its default when unset); "none" skips it.
+#   STAGES32   stages for the fp32 pack ("none" by default); FP32_SHARE: percent of the engine time it gets (40).
 set -uo pipefail
 T0=$(date +%s)
 BUDGET=${BUDGET:-575}
@@ -21,11 +28,10 @@ RT=/tmp/ivmix-dawn
 mkdir -p "$OUT" "$W"
 now() { echo $(( $(date +%s) - T0 )); }
 left() { echo $(( BUDGET - $(now) )); }
-log() { echo "[$(now) s] $*" | tee -a "$OUT/driver.log"; }
+log() { echo "[$(now) s] $*" | tee -a "$OUT/driver.log" >> "$W/driver.log"; echo "[$(now) s] $*"; }
 stamp() { echo "$1 $(date +%s.%N)" >> "$W/windows.txt"; }
-rm -f "$W/windows.txt"
 source tools/device/env.sh
-log "GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
+log "call at $(date -u +%FT%TZ); GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
 log "commit: $(git rev-parse --short HEAD 2>/dev/null || cat .git/HEAD 2>/dev/null)"
 
 # The export first: it takes minutes, everything else can start beside it.
@@ -39,18 +45,15 @@ state=$(export_state)
 if [ "$state" = absent ] || [ "$state" = failed ]; then
   [ "$state" = failed ] && { log "earlier export failed:"; tail -n 5 "$FS/log" | tee -a "$OUT/driver.log"; }
   bash tools/device/full_size.sh >> "$OUT/driver.log" 2>&1
-  CONCURRENT=1
   log "export started"
 elif [ "$state" = running ]; then
-  CONCURRENT=1
-  log "export already running, waiting for it"
+  log "export already running: $(grep -E 'exported in|: (fuse|fp32 copy|float16|save) ' "$FS/log" | tr '\n' ' ')"
 else
-  CONCURRENT=0
   log "reusing the exported pack: $(tail -n 1 "$FS/log")"
 fi
 
 # GPU memory of the whole card, sampled; the table takes each benchmark's window from windows.txt.
-nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 500 > "$W/smi.csv" 2>/dev/null &
+nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 500 >> "$W/smi.csv" 2>/dev/null &
 SMI=$!
 
 # Node + Dawn + onnxruntime-web (kept from an earlier call; the bundles always fresh).
@@ -69,35 +72,51 @@ fi
 rm -rf "$RT/bench" && cp -r .dawn/bench "$RT/bench"
 log "payload ready"
 
-# The random weights come first in the export (its log says when); the replay plans come from its scheduler.
-while ! grep -q "weights built" "$FS/log" 2>/dev/null && [ "$(export_state)" = running ] && [ "$(left)" -gt 60 ]; do sleep 2; done
-log "weights: $(grep 'weights built' "$FS/log" 2>/dev/null)"
-"$RT/node" "$RT/bench/plan.mjs" "$FS/work/scheduler/scheduler_config.json" "$W/plans" ddim-25 iv-iv-25 ddim-50 iv-iv-50 >> "$OUT/driver.log" 2>&1
+# PyTorch: needs the random weights (the export's first step) and the replay plans (from their scheduler).
+TORCH=${TORCH:-$([ -f "$W/torch.json" ] && grep -q '"finished"' "$W/torch.json" && echo 0 || echo 1)}
+if [ "$TORCH" = 1 ]; then
+  while ! grep -q "weights built" "$FS/log" 2>/dev/null && [ "$(export_state)" = running ] && [ "$(left)" -gt 60 ]; do sleep 2; done
+  "$RT/node" "$RT/bench/plan.mjs" "$FS/work/scheduler/scheduler_config.json" "$W/plans" ddim-25 iv-iv-25 ddim-50 iv-iv-50 >> "$W/driver.log" 2>&1
+  besides=$([ "$(export_state)" = running ] && echo 1 || echo 0)
+  TORCH_END=${TORCH_END:-$([ "$besides" = 1 ] && echo $(( BUDGET * 57 / 100 )) || echo $(( BUDGET * 35 / 100 )))}
+  echo "$besides" > "$W/concurrent"
+  stamp "torch-start"
+  timeout $(( TORCH_END - $(now) > 10 ? TORCH_END - $(now) + 20 : 30 )) python3 -m tools.bench.torch_bench --work "$FS/work" --plans "$W/plans" \
+    --out "$W/torch.json" --deadline $(( T0 + TORCH_END )) 2>&1 | grep -v -i "warn\|shards\|^  " >> "$W/torch.log"
+  stamp "torch-end"
+  log "torch done ($(grep -c '"torch gen"' "$W/torch.log") generations in its log; export beside it: $besides)"
+fi
 
-# PyTorch ends by TORCH_END s: a third of the budget when the engine can start right after, more beside an export.
-TORCH_END=${TORCH_END:-$([ "$CONCURRENT" = 1 ] && echo $(( BUDGET * 57 / 100 )) || echo $(( BUDGET * 35 / 100 )))}
-echo "$CONCURRENT" > "$W/concurrent"
-stamp "torch-start"
-timeout $(( TORCH_END - $(now) > 10 ? TORCH_END - $(now) + 20 : 30 )) python3 -m tools.bench.torch_bench --work "$FS/work" --plans "$W/plans" \
-  --out "$OUT/torch.json" --deadline $(( T0 + TORCH_END )) 2>&1 | grep -v -i "warn\|shards\|^  " > "$OUT/torch.log"
-stamp "torch-end"
-log "torch done ($(grep -c '"torch gen"' "$OUT/torch.log") generations)"
-
-# The pack, then the engine until the budget is spent.
-while [ "$(export_state)" = running ] && [ "$(left)" -gt 40 ]; do sleep 3; done
-log "export: $(export_state); $(grep -E '^exit|exported in|OK|FAIL|above tolerance' "$FS/log" | tr '\n' ' ' | cut -c1-600)"
-grep -v -i "warn\|shards\|^  \|fusion:\|it/s\]" "$FS/log" | tail -n 40 > "$OUT/export.log"
-if [ "$(export_state)" = done ] && [ "$(left)" -gt 40 ]; then
-  stamp "engine-start"
-  timeout $(( $(left) - 8 )) "$RT/node" --liftoff-only "$RT/bench/fullsize-bench.mjs" "$RT" "$FS/pack" \
-    "$(( (T0 + BUDGET - 12) * 1000 ))" "$OUT/engine.json" 2>&1 | grep -v "VerifyEachNode\|XDG_RUNTIME" > "$OUT/engine.log"
-  stamp "engine-end"
-  log "engine done: $(grep -c '"what":"generation"' "$OUT/engine.log") generations"
+# The packs, then the engine until the budget is spent.
+while [ "$(export_state)" = running ] && [ "$(left)" -gt 60 ]; do sleep 3; done
+log "export: $(export_state); $(grep -E '^exit|exported in|OK|FAIL|above tolerance|fp32 copy written' "$FS/log" | tr '\n' ' ' | cut -c1-800)"
+grep -v -i "warn\|shards\|^  \|fusion:\|it/s\]" "$FS/log" > "$W/export.log" 2>/dev/null
+engine() {  # engine <pack dir> <label> <deadline, unix s> <stages>
+  local pack=$1 label=$2 until=$3 stages=$4
+  [ "$stages" = none ] && return
+  if [ ! -f "$pack/manifest.json" ] || [ $(( until - $(date +%s) )) -lt 40 ]; then
+    log "engine $label not run: $([ -f "$pack/manifest.json" ] && echo "$(( until - $(date +%s) )) s left" || echo "no pack at $pack")"
+    return
+  fi
+  stamp "engine-$label-start"
+  STAGES=$stages timeout $(( until - $(date +%s) + 5 )) "$RT/node" --liftoff-only "$RT/bench/fullsize-bench.mjs" "$RT" "$pack" \
+    "$(( (until - 10) * 1000 ))" "$W/engine-$label-$T0.json" 2>&1 | grep -v "VerifyEachNode\|XDG_RUNTIME" >> "$W/engine-$label.log"
+  stamp "engine-$label-end"
+  log "engine $label done: $(grep -c '"what":"generation"' "$W/engine-$label-$T0.json" 2>/dev/null) generations, $(grep -c '"what":"per call"' "$W/engine-$label-$T0.json" 2>/dev/null) per-call stages"
+}
+if [ "$(export_state)" = done ]; then
+  STAGES32=${STAGES32:-none}
+  END=$(( T0 + BUDGET - 15 ))
+  share=$([ "$STAGES32" = none ] && echo 0 || echo "${FP32_SHARE:-40}")
+  engine "$FS/pack" fp16 $(( END - ( END - $(date +%s) ) * share / 100 )) "${STAGES16:-calls:256,calls:512,512:ddim-25,512:iv-iv-25,256:ddim-25,256:iv-iv-25,256:ddim-50,256:iv-iv-50,512:ddim-50,512:iv-iv-50}"
+  engine "$FS/pack-fp32" fp32 "$END" "$STAGES32"
 else
   log "engine not run: export $(export_state), $(left) s left"
 fi
 
 kill "$SMI" 2>/dev/null
-python3 -m tools.bench.gpu_table --out-dir "$OUT" --work-dir "$W" > "$OUT/table.md" 2>> "$OUT/driver.log"
+cp "$FS"/pack*-export-check.json "$FS"/pack-optimize.json "$W/" 2>/dev/null
+python3 -m tools.bench.gpu_table --out-dir "$W" --work-dir "$W" > "$OUT/table.md" 2>> "$W/driver.log"
+tar czf "$OUT/results.tgz" -C "$W" --exclude=plans . 2>/dev/null
 cat "$OUT/table.md"
 log "end"

@@ -115,9 +115,10 @@ def op_counts(model) -> dict[str, int]:
     return dict(collections.Counter(n.op_type for n in model.graph.node))
 
 
-def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dict:
+def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True, fp32_copy: Path | None = None) -> dict:
     """Rewrite part_dir/model.onnx (+ model.onnx_data) in place: fused attention, then fp16 if asked.
-    Returns the op counts before and after and the files written."""
+    fp32_copy: also save the fused graph before its fp16 conversion there (an fp32 pack for comparisons, without
+    a second trace and fusion). Returns the op counts before and after and the files written."""
     import onnx
     from onnxruntime.transformers import optimizer as ort_optimizer
 
@@ -139,6 +140,15 @@ def optimize_unet(part_dir: Path, *, float16: bool, use_gpu: bool = True) -> dic
     # Phase times, printed as they end: the full-size video UNet's optimisation outlasted a 10-minute GPU call
     # once, and these say where its time goes.
     seconds["fuse"] = _lap(started, "fuse", part_dir)
+    if fp32_copy is not None and float16:
+        started = time.time()
+        try:
+            fp32_copy.mkdir(parents=True, exist_ok=True)
+            _save(model, fp32_copy)
+        finally:
+            # onnx.save_model moves external tensors' bytes out of the in-memory graph: bring them back.
+            _reload_external_data(model.model, fp32_copy)
+        seconds["fp32_copy"] = _lap(started, "fp32 copy", part_dir)
     if float16:
         started = time.time()
         model.convert_float_to_float16(keep_io_types=False, op_block_list=KEEP_FP32_OPS)
@@ -173,6 +183,13 @@ def _save(model, part_dir: Path) -> list[str]:
         return ["model.onnx"]
     onnx.save_model(model.model, str(part_dir / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=1024)
     return ["model.onnx", "model.onnx_data"]
+
+
+def _reload_external_data(model, base_dir: Path) -> None:
+    from onnx.external_data_helper import load_external_data_for_model, uses_external_data
+
+    if any(uses_external_data(t) for t in model.graph.initializer):
+        load_external_data_for_model(model, str(base_dir))
 
 
 def _byte_size_ok(model) -> bool:

@@ -57,12 +57,14 @@ def main() -> int:
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
+    ap.add_argument("--fp32-copy", type=Path, help="with fp16: also write the fp32 pack of the same fused graphs there")
     args = ap.parse_args()
     build(args.work)
     return export_pack.main([
         "--sd", str(args.work), "--motion-adapter", str(args.work / "motion_adapter"), "--out", str(args.out),
         "--precision", args.precision, "--resolution", "512", "--frames", "16", "--id", "sd15-animatediff-random",
         "--name", "SD1.5 + AnimateDiff (random weights)", "--description", "Full-size architecture with random weights, for speed measurements.",
+        *(["--fp32-copy", str(args.fp32_copy)] if args.fp32_copy else []),
     ])
 
 

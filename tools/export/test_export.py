@@ -155,3 +155,34 @@ def test_fp16_keeps_normalisation_in_fp32(sd_folder: Path, tmp_path: Path):
     assert all(t.data_type == onnx.TensorProto.FLOAT for t in vae.initializer if len(t.dims) >= 2)
     unet_inputs = {i.name: i.type.tensor_type.elem_type for i in onnx.load(str(out / "unet" / "model.onnx")).graph.input}
     assert unet_inputs["sample"] == onnx.TensorProto.FLOAT16
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="fp16 export runs on the GPU")
+def test_fp16_export_with_fp32_copy_writes_both_packs(sd_folder: Path, tmp_path: Path):
+    """--fp32-copy saves the fused graphs before their fp16 conversion as a second, complete pack: fp32 weights,
+    the same fused attention, a manifest whose hashes match, and outputs that agree with the fp16 pack's."""
+    import onnx
+
+    out, copy = tmp_path / "pack16", tmp_path / "pack32"
+    code = export_pack.main(
+        ["--sd", str(sd_folder), "--motion-adapter", str(sd_folder / "motion_adapter"), "--out", str(out), "--precision", "fp16",
+         "--resolution", "64", "--frames", "8", "--id", "test-pack", "--name", "Test", "--fp32-copy", str(copy)]
+    )
+    assert code == 0
+    manifest = json.loads((copy / "manifest.json").read_text())
+    assert manifest["precision"] == "fp32" and manifest["id"] == "test-pack-fp32"
+    for entry in manifest["files"]:
+        assert sha256_of(copy / entry["path"]) == entry["sha256"], entry["path"]
+    for folder in ("unet", "motion_unet", "text_encoder"):
+        graph = onnx.load(str(copy / folder / "model.onnx")).graph
+        assert all(t.data_type == onnx.TensorProto.FLOAT for t in graph.initializer if len(t.dims) >= 2), folder
+    ops = [n.op_type for n in onnx.load(str(copy / "unet" / "model.onnx")).graph.node]
+    assert "Attention" in ops and "MultiHeadAttention" in ops
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 8, 8)).astype(np.float32)
+    text = rng.standard_normal((2, 77, json.loads((out / "manifest.json").read_text())["textEmbeddingWidth"])).astype(np.float32)
+    t = np.array([500], dtype=np.float32)
+    ref = ort.InferenceSession(str(copy / "unet" / "model.onnx"), providers=["CPUExecutionProvider"]).run(None, {"sample": x, "timestep": t, "encoder_hidden_states": text})[0]
+    feeds16 = export_pack._cast_feeds(out / "unet", {"sample": x, "timestep": t, "encoder_hidden_states": text})
+    half = ort.InferenceSession(str(out / "unet" / "model.onnx"), providers=["CPUExecutionProvider"]).run(None, feeds16)[0]
+    assert np.abs(half.astype(np.float32) - ref).max() <= 2e-2 * np.abs(ref).max()
