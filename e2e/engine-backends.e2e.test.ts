@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirPackReader } from '../src/cli/models-dir.js';
 import { Engine } from '../src/engine/engine.js';
-import type { GenerateRequest } from '../src/engine/types.js';
+import type { GenerateRequest, WebgpuLayout } from '../src/engine/types.js';
 import { frameDifference, rgbaToRgb } from '../tests/helpers/fixtures.js';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
 
@@ -32,14 +32,14 @@ async function runInNode() {
   }
 }
 
-async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm' | 'webgpu') {
+async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm' | 'webgpu', webgpuLayout?: WebgpuLayout) {
   const { page } = browser;
   await page.goto(`${url}?autoload=0`);
   await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
   return page.evaluate(
-    async ({ packUrl, request, backend }) => {
+    async ({ packUrl, request, backend, webgpuLayout }) => {
       const { engine } = window.ivmix;
-      const loaded = await engine.load({ kind: 'url', baseUrl: packUrl }, { backend });
+      const loaded = await engine.load({ kind: 'url', baseUrl: packUrl }, { backend, ...(webgpuLayout ? { webgpuLayout } : {}) });
       const result = await engine.generate(request);
       return {
         backend: loaded.backend,
@@ -58,7 +58,7 @@ async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm
         },
       };
     },
-    { packUrl: PACK_URL, request: REQUEST, backend },
+    { packUrl: PACK_URL, request: REQUEST, backend, webgpuLayout },
   );
 }
 
@@ -71,11 +71,13 @@ describe('a full generation of the bundled pack in the engine worker', () => {
   });
   afterAll(() => server?.stop());
 
-  for (const backend of ['wasm', 'webgpu'] as const) {
-    it(`on ${backend} matches the Node run of the same request`, async () => {
+  // NHWC: onnxruntime's WebGPU EP with preferredLayout NHWC (other Conv and norm kernels), one of the speed
+  // options the GPU benchmark compares; it must give the same frames.
+  for (const [backend, layout] of [['wasm'], ['webgpu'], ['webgpu', 'NHWC']] as const) {
+    it(`on ${backend}${layout ? ` (${layout})` : ''} matches the Node run of the same request`, async () => {
       const browser = await launchBrowser();
       try {
-        const got = await runInBrowser(browser, server.url, backend);
+        const got = await runInBrowser(browser, server.url, backend, layout);
         expect(got.backend).toBe(backend);
         expect(got.verified).toBe(true);
         expect(got.calls).toBe(10);

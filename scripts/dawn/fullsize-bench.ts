@@ -32,7 +32,9 @@ const STAGES = (process.env.STAGES ?? 'calls:256,256:ddim-25,256:iv-iv-25,calls:
   .split(',')
   .filter(Boolean);
 const PROMPT = 'a red circle moving left on a black background';
-const FRAMES = 16;
+const FRAMES = Number(process.env.FRAMES ?? 16);
+/** LAYOUT=NHWC loads the pack with onnxruntime's WebGPU preferredLayout NHWC (LoadOptions.webgpuLayout). */
+const LAYOUT = process.env.LAYOUT as 'NCHW' | 'NHWC' | undefined;
 const MiB = 2 ** 20;
 
 const records: Record<string, unknown>[] = [];
@@ -63,14 +65,19 @@ print('adapter', { webgpu: caps.webgpu, onnxruntimeWeb: ort.env.versions?.web, n
 {
   const phases: { phase: string; at: number }[] = [];
   const t0 = performance.now();
-  const loaded = await engine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu' }, (e) => {
-    if (e.phase === 'compile' || e.phase === 'verify')
-      phases.push({ phase: `${e.phase} ${'part' in e ? e.part : e.file}`, at: performance.now() - t0 });
-  });
+  const loaded = await engine.load(
+    { kind: 'url', baseUrl: packDir },
+    { backend: 'webgpu', ...(LAYOUT ? { webgpuLayout: LAYOUT } : {}) },
+    (e) => {
+      if (e.phase === 'compile' || e.phase === 'verify')
+        phases.push({ phase: `${e.phase} ${'part' in e ? e.part : e.file}`, at: performance.now() - t0 });
+    },
+  );
   print('load', {
     backend: loaded.backend,
     reason: loaded.backendReason,
     loadMs: loaded.loadMs,
+    layout: LAYOUT ?? 'NCHW',
     precision: loaded.pack.precision,
     packBytes: loaded.pack.totalBytes,
     phases,
@@ -92,7 +99,16 @@ async function generate(size: number, variant: SamplerVariant, steps: number, ke
   const decodeFrameMs: number[] = [];
   let last = 0;
   const result = await engine.generate(
-    { prompt: PROMPT, seed: 7, frames: FRAMES, width: size, height: size, settings: { variant, steps }, previewEvery: 0, keepLatentsOnGpu },
+    {
+      prompt: PROMPT,
+      seed: 7,
+      frames: FRAMES,
+      width: size,
+      height: size,
+      settings: { variant, steps },
+      previewEvery: 0,
+      keepLatentsOnGpu,
+    },
     (event) => {
       // Decode events come after every VAE chunk (one frame): the time between them is one frame's decode.
       if (event.type === 'model-call-end') last = performance.now();

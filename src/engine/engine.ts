@@ -78,6 +78,7 @@ export class Engine implements EngineApi {
         signal: controller.signal,
         imageModelReader: (baseUrl: string) => this.imageModelReader(source, reader.location, baseUrl),
         ...(onProgress ? { onProgress } : {}),
+        ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
         ...(this.options.store && source.kind === 'url' && isHttpUrl(reader.location)
           ? { store: this.options.store, downloadBase: reader.location }
           : {}),

@@ -19,7 +19,7 @@ import {
 import { PackLayoutError, type PackReader, readPack } from '../runtime/pack-reader.js';
 import { PackTokenizer } from '../runtime/tokenizer.js';
 import { type BorrowedImageModel, planBorrowedImageModel } from './borrowed-image-model.js';
-import type { Backend, PackInfo } from './types.js';
+import type { Backend, PackInfo, WebgpuLayout } from './types.js';
 import { verifyBytes } from './verify-bytes.js';
 
 /** What loading reports, in order: reading the manifest, fetching files, compiling each part. */
@@ -59,6 +59,8 @@ export interface LoadPackOptions {
    * read from: the engine resolves it against the pack's own location. Without it such packs are refused.
    */
   imageModelReader?: (baseUrl: string) => PackReader;
+  /** onnxruntime's WebGPU `preferredLayout` (LoadOptions.webgpuLayout). */
+  webgpuLayout?: WebgpuLayout;
 }
 
 /**
@@ -129,6 +131,7 @@ export async function loadPack(
   const sessionOptions: ModelSetOptions = {
     executionProviders: [options.backend],
     unetOutputsOnGpu: options.backend === 'webgpu',
+    ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
     videoTextPerFrame: manifest.videoTextEmbeddings === 'per-frame',
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
   };
@@ -285,6 +288,7 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
   const sessionOptions: ModelSetOptions = {
     executionProviders: [options.backend],
     unetOutputsOnGpu: options.backend === 'webgpu',
+    ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
   };
   const models = await createModelSet(options.ort, bytes, sessionOptions);

@@ -39,7 +39,15 @@ export type PackSource =
 export interface LoadOptions {
   /** 'auto' picks WebGPU on a hardware adapter that can run the pack, else WASM, and says why. */
   backend?: Backend | 'auto';
+  /**
+   * Tensor layout onnxruntime's WebGPU EP uses for layout-sensitive ops (Conv, norms): its `preferredLayout`
+   * option, 'NCHW' when unset. The UNets and the VAE are mostly convolutions, whose kernels differ per layout;
+   * the GPU benchmark (docs/performance.md) measures both. Ignored on WASM.
+   */
+  webgpuLayout?: WebgpuLayout;
 }
+
+export type WebgpuLayout = 'NCHW' | 'NHWC';
 
 export interface PackInfo {
   id: string;

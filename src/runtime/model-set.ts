@@ -40,13 +40,20 @@ export interface ModelSetOptions {
    * reads download the output.
    */
   unetOutputsOnGpu?: boolean;
+  /** onnxruntime's WebGPU `preferredLayout` for every session (its default, NCHW, when unset). */
+  webgpuLayout?: 'NCHW' | 'NHWC';
 }
 
 export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options: ModelSetOptions = {}): Promise<ModelSet> {
   const sessions: OrtSession[] = [];
   // 'webgpu' may need a device of our own (webgpu/ort-device.ts: fused attention on narrow-subgroup adapters).
   const executionProviders = await Promise.all(
-    (options.executionProviders ?? ['wasm']).map((ep) => (ep === 'webgpu' ? webgpuProvider(ort) : ep)),
+    (options.executionProviders ?? ['wasm']).map(async (ep) => {
+      if (ep !== 'webgpu') return ep;
+      const provider = await webgpuProvider(ort);
+      if (!options.webgpuLayout) return provider;
+      return { ...(typeof provider === 'string' ? { name: provider } : provider), preferredLayout: options.webgpuLayout };
+    }),
   );
   const open = async (part: string, data: Uint8Array, key: ModelPart): Promise<OrtSession> => {
     options.onPart?.(key);
