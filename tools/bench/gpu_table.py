@@ -38,13 +38,20 @@ def ratio(a, b):
     return f"{a / b:.1f}×" if a and b else NA
 
 
-def smi_peak(work: Path, start: str, end: str) -> float | None:
-    """Largest card memory use (MiB) between two stamps, minus the last sample before the start."""
-    stamps = {}
+def smi_peak(work: Path, start: str, end: str, pick: str = "max") -> float | None:
+    """Rise of card memory use (MiB) within a benchmark's window: its peak minus the window's lowest sample (each
+    benchmark is a new process, so that is what the card held without it). With several windows of the same name
+    (one per call): the largest ("max") or the newest ("last", e.g. PyTorch rerun without the export beside it)."""
+    windows: list[tuple[float, float]] = []
+    opened: float | None = None
     for line in (work / "windows.txt").read_text().splitlines() if (work / "windows.txt").exists() else []:
         name, t = line.split()
-        stamps[name] = float(t)
-    if start not in stamps or end not in stamps or not (work / "smi.csv").exists():
+        if name == start:
+            opened = float(t)
+        elif name == end and opened is not None:
+            windows.append((opened, float(t)))
+            opened = None
+    if not windows or not (work / "smi.csv").exists():
         return None
     samples = []
     for line in (work / "smi.csv").read_text().splitlines():
@@ -53,11 +60,14 @@ def smi_peak(work: Path, start: str, end: str) -> float | None:
             samples.append((datetime.strptime(ts, "%Y/%m/%d %H:%M:%S.%f").timestamp(), float(used)))
         except ValueError:
             continue
-    before = [u for t, u in samples if t <= stamps[start]]
-    inside = [u for t, u in samples if stamps[start] <= t <= stamps[end]]
-    if not inside:
+    rises = []
+    for a, b in windows:
+        inside = [u for t, u in samples if a <= t <= b]
+        if inside:
+            rises.append(max(inside) - min(inside))
+    if not rises:
         return None
-    return max(inside) - (before[-1] if before else min(inside))
+    return rises[-1] if pick == "last" else max(rises)
 
 
 def engine_records(out: Path, precision: str) -> list[dict]:
@@ -188,13 +198,14 @@ def tables(out: Path, work: Path) -> str:
         w(f"- Whole generation vs PyTorch fp16: {lo[0]:.1f}× ({lo[1][0]}² {lo[1][1]}-{lo[1][2]}) to {hi[0]:.1f}× "
           f"({hi[1][0]}² {hi[1][1]}-{hi[1][2]}) (goal ≤ 3×).")
     e_peak = smi_peak(work, "engine-fp16-start", "engine-fp16-end")
-    t_peak = smi_peak(work, "torch-start", "torch-end")
-    w(f"- Card memory in use (nvidia-smi, peak over the benchmark minus before it): engine {fmt(e_peak)} MiB, "
+    t_peak = smi_peak(work, "torch-start", "torch-end", pick="last")
+    w(f"- Card memory in use (nvidia-smi: rise within the benchmark's window): engine {fmt(e_peak)} MiB, "
       f"PyTorch {fmt(t_peak)} MiB{' (with the export beside it)' if concurrent else ''}.")
-    skipped = [r for r in engine + engine32 if r.get("what") in ("skipped", "error")]
+    ran = {f"generation {k[0]}:{k[1]}-{k[2]}{':' + k[3] if k[3] else ''}" for k in (gen_key(r) for r in engine + engine32 if r.get("what") == "generation")}
+    skipped = [r for r in engine + engine32 if r.get("what") in ("skipped", "error") and r.get("stage") not in ran]
     if skipped:
         w("")
-        w("Not run in this call: " + "; ".join(f"{r['stage']} ({r['what']}{', estimate ' + str(round(r['estimateS'])) + ' s' if 'estimateS' in r else ''})" for r in skipped) + ".")
+        w("Not run: " + "; ".join(f"{r['stage']} ({r['what']}{', estimate ' + str(round(r['estimateS'])) + ' s' if 'estimateS' in r else ''})" for r in skipped) + ".")
     return "\n".join(lines) + "\n"
 
 

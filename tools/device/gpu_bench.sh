@@ -18,6 +18,8 @@
 #   TORCH_END  seconds into the call by which PyTorch stops starting stages.
 #   STAGES16   fullsize-bench stages for the fp16 pack (its default when unset); "none" skips it.
 #   STAGES32   stages for the fp32 pack ("none" by default); FP32_SHARE: percent of the engine time it gets (40).
+#   LAYOUT     NHWC: the engine's sessions with onnxruntime's WebGPU preferredLayout NHWC (fullsize-bench reads it).
+#   COMMIT     printed as the commit (the machine's .git can be older than the tree it was sent).
 set -uo pipefail
 T0=$(date +%s)
 BUDGET=${BUDGET:-575}
@@ -32,7 +34,7 @@ log() { echo "[$(now) s] $*" | tee -a "$OUT/driver.log" >> "$W/driver.log"; echo
 stamp() { echo "$1 $(date +%s.%N)" >> "$W/windows.txt"; }
 source tools/device/env.sh
 log "call at $(date -u +%FT%TZ); GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
-log "commit: $(git rev-parse --short HEAD 2>/dev/null || cat .git/HEAD 2>/dev/null)"
+log "commit: ${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null)} (COMMIT=... in the device command: the machine's .git can be older than the tree it was sent)"
 
 # The export first: it takes minutes, everything else can start beside it.
 export_state() {
@@ -102,7 +104,7 @@ engine() {  # engine <pack dir> <label> <deadline, unix s> <stages>
   STAGES=$stages timeout $(( until - $(date +%s) + 5 )) "$RT/node" --liftoff-only "$RT/bench/fullsize-bench.mjs" "$RT" "$pack" \
     "$(( (until - 10) * 1000 ))" "$W/engine-$label-$T0.json" 2>&1 | grep -v "VerifyEachNode\|XDG_RUNTIME" >> "$W/engine-$label.log"
   stamp "engine-$label-end"
-  log "engine $label done: $(grep -c '"what":"generation"' "$W/engine-$label-$T0.json" 2>/dev/null) generations, $(grep -c '"what":"per call"' "$W/engine-$label-$T0.json" 2>/dev/null) per-call stages"
+  log "engine $label done: $(grep -c '"what":"generation"' "$W/engine-$label.log") generations, $(grep -c '"what":"per call"' "$W/engine-$label.log") per-call stages (all calls)"
 }
 if [ "$(export_state)" = done ]; then
   STAGES32=${STAGES32:-none}
