@@ -19,6 +19,8 @@
 #   STAGES16   fullsize-bench stages for the fp16 pack (its default when unset); "none" skips it.
 #   STAGES32   stages for the fp32 pack ("none" by default); FP32_SHARE: percent of the engine time it gets (40).
 #   LAYOUT     NHWC: the engine's sessions with onnxruntime's WebGPU preferredLayout NHWC (fullsize-bench reads it).
+#   PROFILE    e.g. unet:512,motion_unet:512,vae_decoder:512: one call of each part with every GPU dispatch timed
+#              (scripts/dawn/profile-unet.ts), after the engine stages; profile-<part>-<size>-<layout>.json.
 #   COMMIT     printed as the commit (the machine's .git can be older than the tree it was sent).
 set -uo pipefail
 T0=$(date +%s)
@@ -115,6 +117,15 @@ if [ "$(export_state)" = done ]; then
 else
   log "engine not run: export $(export_state), $(left) s left"
 fi
+
+# Per-dispatch GPU profiles of single model calls (the fp16 pack), while time is left.
+for item in $(echo "${PROFILE:-}" | tr ',' ' '); do
+  part=${item%%:*} size=${item##*:} lay=${LAYOUT:-NCHW}
+  if [ "$(export_state)" != done ] || [ "$(left)" -lt 60 ]; then log "profile $item not run: $(left) s left"; continue; fi
+  timeout $(( $(left) - 10 )) "$RT/node" --liftoff-only "$RT/bench/profile-unet.mjs" "$RT" "$FS/pack" "$part" "$size" \
+    "$W/profile-$part-$size-$lay.json" 2 2>&1 | grep -v "VerifyEachNode\|XDG_RUNTIME" >> "$W/profile.log"
+  log "profile $item ($lay): $(grep -A3 "^$part $size" "$W/profile.log" | tail -n 4 | tr '\n' ' ' | cut -c1-400)"
+done
 
 kill "$SMI" 2>/dev/null
 cp "$FS"/pack*-export-check.json "$FS"/pack-optimize.json "$W/" 2>/dev/null
