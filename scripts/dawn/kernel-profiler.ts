@@ -192,7 +192,7 @@ export function installKernelProfiler(): KernelProfiler {
 
 /** A readable name for an unlabelled shader: its compute entry point and the first binding's name. */
 function firstEntryPoint(code: string): string {
-  const entry = /@compute[^]*?fn\s+(\w+)/.exec(code)?.[1] ?? 'main';
+  const entry = /@compute[\s\S]*?fn\s+(\w+)/.exec(code)?.[1] ?? 'main';
   const binding = /var<storage[^>]*>\s+(\w+)/.exec(code)?.[1];
   return `${entry}${binding ? `(${binding}…)` : ''} #${hash(code)}`;
 }
