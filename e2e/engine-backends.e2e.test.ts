@@ -71,9 +71,9 @@ describe('a full generation of the bundled pack in the engine worker', () => {
   });
   afterAll(() => server?.stop());
 
-  // NHWC: onnxruntime's WebGPU EP with preferredLayout NHWC (other Conv and norm kernels), one of the speed
-  // options the GPU benchmark compares; it must give the same frames.
-  for (const [backend, layout] of [['wasm'], ['webgpu'], ['webgpu', 'NHWC']] as const) {
+  // NCHW: onnxruntime's WebGPU EP with preferredLayout NCHW instead of its default NHWC (convolutions without the
+  // layout Transposes, other kernels), one of the speed options the GPU benchmark compares; same frames required.
+  for (const [backend, layout] of [['wasm'], ['webgpu'], ['webgpu', 'NCHW']] as const) {
     it(`on ${backend}${layout ? ` (${layout})` : ''} matches the Node run of the same request`, async () => {
       const browser = await launchBrowser();
       try {

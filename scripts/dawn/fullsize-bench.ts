@@ -33,7 +33,7 @@ const STAGES = (process.env.STAGES ?? 'calls:256,256:ddim-25,256:iv-iv-25,calls:
   .filter(Boolean);
 const PROMPT = 'a red circle moving left on a black background';
 const FRAMES = Number(process.env.FRAMES ?? 16);
-/** LAYOUT=NHWC loads the pack with onnxruntime's WebGPU preferredLayout NHWC (LoadOptions.webgpuLayout). */
+/** LAYOUT=NCHW|NHWC loads the pack with that onnxruntime WebGPU preferredLayout (LoadOptions.webgpuLayout); unset: the EP's default (NHWC). */
 const LAYOUT = process.env.LAYOUT as 'NCHW' | 'NHWC' | undefined;
 const MiB = 2 ** 20;
 
@@ -77,7 +77,7 @@ print('adapter', { webgpu: caps.webgpu, onnxruntimeWeb: ort.env.versions?.web, n
     backend: loaded.backend,
     reason: loaded.backendReason,
     loadMs: loaded.loadMs,
-    layout: LAYOUT ?? 'NCHW',
+    layout: LAYOUT ?? 'default (NHWC)',
     precision: loaded.pack.precision,
     packBytes: loaded.pack.totalBytes,
     phases,

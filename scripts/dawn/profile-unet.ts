@@ -8,7 +8,7 @@
  *   node --liftoff-only profile-unet.mjs <payload dir> <pack dir> <part> <size> <results.json> [calls]
  * Shapes are the engine's at `size`²: unet [32, 4, s/8, s/8] (CFG × 16 frames) with 32 text rows; motion_unet
  * [2, 4, 16, s/8, s/8] with the text rows its manifest convention takes; vae_decoder [1, 4, s/8, s/8].
- * LAYOUT=NHWC sets the EP's preferredLayout.
+ * LAYOUT=NCHW|NHWC sets the EP's preferredLayout (unset: its default, NHWC in 1.30).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,7 +109,7 @@ const group = (key: (k: (typeof kernels)[number]) => string) => {
 const result = {
   part,
   size,
-  layout: layout ?? 'NCHW',
+  layout: layout ?? 'default',
   precision: manifest.precision,
   inputs: Object.fromEntries(session.inputNames.map((n) => [n, { shape: shapes[n], type: typeOf(n) }])),
   createMs,

@@ -41,8 +41,9 @@ export interface LoadOptions {
   backend?: Backend | 'auto';
   /**
    * Tensor layout onnxruntime's WebGPU EP uses for layout-sensitive ops (Conv, norms): its `preferredLayout`
-   * option, 'NCHW' when unset. The UNets and the VAE are mostly convolutions, whose kernels differ per layout;
-   * the GPU benchmark (docs/performance.md) measures both. Ignored on WASM.
+   * option. Unset leaves the EP's default, which in onnxruntime-web 1.30 is NHWC (the same dispatches as an
+   * explicit 'NHWC': Conv2dMM with Transposes around it; 'NCHW' runs the convolutions without them). The GPU
+   * benchmark compares both (docs/performance.md). Ignored on WASM.
    */
   webgpuLayout?: WebgpuLayout;
 }

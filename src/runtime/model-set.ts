@@ -40,7 +40,7 @@ export interface ModelSetOptions {
    * reads download the output.
    */
   unetOutputsOnGpu?: boolean;
-  /** onnxruntime's WebGPU `preferredLayout` for every session (its default, NCHW, when unset). */
+  /** onnxruntime's WebGPU `preferredLayout` for every session (unset: the EP's default, NHWC in 1.30). */
   webgpuLayout?: 'NCHW' | 'NHWC';
 }
 

@@ -18,7 +18,8 @@
 #   TORCH_END  seconds into the call by which PyTorch stops starting stages.
 #   STAGES16   fullsize-bench stages for the fp16 pack (its default when unset); "none" skips it.
 #   STAGES32   stages for the fp32 pack ("none" by default); FP32_SHARE: percent of the engine time it gets (40).
-#   LAYOUT     NHWC: the engine's sessions with onnxruntime's WebGPU preferredLayout NHWC (fullsize-bench reads it).
+#   LAYOUT     NCHW or NHWC: onnxruntime's WebGPU preferredLayout for the engine's sessions (unset: the EP's default,
+#              NHWC in 1.30); fullsize-bench and profile-unet read it.
 #   PROFILE    e.g. unet:512,motion_unet:512,vae_decoder:512: one call of each part with every GPU dispatch timed
 #              (scripts/dawn/profile-unet.ts), after the engine stages; profile-<part>-<size>-<layout>.json.
 #   COMMIT     printed as the commit (the machine's .git can be older than the tree it was sent).
@@ -120,7 +121,7 @@ fi
 
 # Per-dispatch GPU profiles of single model calls (the fp16 pack), while time is left.
 for item in $(echo "${PROFILE:-}" | tr ',' ' '); do
-  part=${item%%:*} size=${item##*:} lay=${LAYOUT:-NCHW}
+  part=${item%%:*} size=${item##*:} lay=${LAYOUT:-default}
   if [ "$(export_state)" != done ] || [ "$(left)" -lt 60 ]; then log "profile $item not run: $(left) s left"; continue; fi
   timeout $(( $(left) - 10 )) "$RT/node" --liftoff-only "$RT/bench/profile-unet.mjs" "$RT" "$FS/pack" "$part" "$size" \
     "$W/profile-$part-$size-$lay.json" 2 2>&1 | grep -v "VerifyEachNode\|XDG_RUNTIME" >> "$W/profile.log"
