@@ -7,9 +7,9 @@
  * 2. per-call times (`calls:<size>`): IV-mixed with 2 steps at that size, IDM batch 32 = CFG × 16 frames, VDM
  *    2 × 16 frames (a model's first call, which compiles its shaders for the shape, is left out), VAE decode per
  *    frame, text encoder;
- * 3. whole generations (`<size>:<sampler>-<steps>`, `…:cpu-latents` for the same with the latents on the CPU
- *    between calls, the before/after of keeping them on the GPU), each only when its estimate from the per-call
- *    times fits before the deadline. STAGES orders them (default: 256² first).
+ * 3. whole generations (`<size>:<sampler>-<steps>`; `…:cpu-latents`: the latents on the CPU between calls, the
+ *    before/after of keeping them on the GPU; `…:profile`: every GPU dispatch timed, by program), each only when
+ *    its estimate from the per-call times fits before the deadline. STAGES orders them (default: 256² first).
  *
  * Bundled by scripts/dawn/build-bench.mjs; run by tools/device/gpu_bench.sh on the GPU machine:
  *   node --liftoff-only fullsize-bench.mjs <payload dir> <pack dir> <deadline, unix ms> <results.json>
@@ -21,6 +21,7 @@ import type { SamplerVariant } from '../../src/core/sampler/variants.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { GenerateResult } from '../../src/engine/types.js';
 import { countGpuBuffers, setUpDawn } from './dawn-env.js';
+import { type DispatchTiming, installKernelProfiler, type KernelProfiler } from './kernel-profiler.js';
 
 const [payload, packDir, deadlineArg, resultsPath] = process.argv.slice(2);
 if (!payload || !packDir || !deadlineArg || !resultsPath) {
@@ -55,7 +56,14 @@ const median = (xs: number[]) => {
 };
 
 // DAWN_FLAGS (comma-separated) replaces the default toggles, e.g. backend=null to try the script without a GPU.
-const ort = await setUpDawn(payload, ...(process.env.DAWN_FLAGS ? [process.env.DAWN_FLAGS.split(',')] : []));
+// A `:profile` stage times every GPU dispatch of its generation (kernel-profiler.ts); the profiler must be in place
+// before onnxruntime creates its device, and Dawn must not quantise the timestamps.
+const profiling = STAGES.some((stage) => stage.endsWith(':profile'));
+const dawnFlags = process.env.DAWN_FLAGS
+  ? process.env.DAWN_FLAGS.split(',')
+  : ['enable-dawn-features=vulkan_enable_f16_on_nvidia', ...(profiling ? ['disable-dawn-features=timestamp_quantization'] : [])];
+const ort = await setUpDawn(payload, dawnFlags);
+const profiler: KernelProfiler | null = profiling ? installKernelProfiler() : null;
 const gpuBytes = countGpuBuffers();
 const engine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
 const caps = await engine.probe();
@@ -169,7 +177,8 @@ function summary(run: Run) {
 
 /** Whole generation `<sampler>-<steps>` at `size`², when its estimate from the per-call times fits before the deadline. */
 async function wholeGeneration(size: number, name: string, option?: string): Promise<void> {
-  if (option !== undefined && option !== 'cpu-latents') throw new Error(`unknown stage option "${option}"`);
+  if (option !== undefined && option !== 'cpu-latents' && option !== 'profile')
+    throw new Error(`unknown stage option "${option}"`);
   const match = /^(.+)-(\d+)$/.exec(name);
   if (!match) throw new Error(`"${name}" is not <sampler>-<steps>`);
   const variant = match[1] as SamplerVariant;
@@ -187,8 +196,37 @@ async function wholeGeneration(size: number, name: string, option?: string): Pro
     print('skipped', { stage: `generation ${size}:${name}${option ? `:${option}` : ''}`, estimateS, secondsLeft: secondsLeft() });
     return;
   }
+  if (option === 'profile') profiler?.start();
   const run = await generate(size, variant, steps, option !== 'cpu-latents');
+  const dispatches = option === 'profile' && profiler ? await profiler.collect() : null;
   print('generation', { size, sampler: variant, steps, estimateS, ...(option ? { option } : {}), ...summary(run) });
+  if (dispatches) print('dispatch profile', { size, sampler: variant, steps, ...dispatchSummary(dispatches) });
+}
+
+/**
+ * A generation's GPU time by program: onnxruntime's kernels by their program names, the sampler's own WGSL passes as
+ * `ivmix <kernel>`. Splitting passes per dispatch slows the run; the shares are what it is for.
+ */
+function dispatchSummary(dispatches: DispatchTiming[]) {
+  const byLabel = new Map<string, { ms: number; count: number }>();
+  for (const d of dispatches) {
+    const entry = byLabel.get(d.label) ?? { ms: 0, count: 0 };
+    entry.ms += d.ms;
+    entry.count += 1;
+    byLabel.set(d.label, entry);
+  }
+  const gpuMs = dispatches.reduce((a, d) => a + d.ms, 0);
+  const sampler = [...byLabel.entries()].filter(([label]) => label.startsWith('ivmix '));
+  return {
+    dispatches: dispatches.length,
+    gpuMs,
+    samplerKernelsMs: sampler.reduce((a, [, v]) => a + v.ms, 0),
+    samplerDispatches: sampler.reduce((a, [, v]) => a + v.count, 0),
+    byProgram: [...byLabel.entries()]
+      .map(([label, v]) => ({ label, ms: v.ms, count: v.count, pct: (100 * v.ms) / gpuMs }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 40),
+  };
 }
 
 /** Per-call times at `size`²: IV-mixed with 2 steps (6 VDM and 4 IDM calls, 16 frames decoded). */
