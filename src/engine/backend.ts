@@ -1,3 +1,5 @@
+import type { PackManifest } from '../runtime/pack/manifest.js';
+import { packTooLargeFor } from './pack-limits.js';
 import type { Backend, Capabilities } from './types.js';
 
 /**
@@ -32,4 +34,16 @@ export function chooseBackend(
     };
   }
   return { backend: 'webgpu', reason: `Running on WebGPU (${gpu.adapter}${gpu.shaderF16 ? ', shader-f16' : ''}).` };
+}
+
+/**
+ * After a WebGPU load failed with `error`: whether to load the pack again on WASM. Only when onnxruntime could
+ * not create a WebGPU session (a graph the EP cannot compile still runs on WASM), and only for a pack WASM can
+ * hold: for one too large (pack-limits.ts), WebGPU's own failure is the message the user needs.
+ */
+export function canFallBackToWasm(error: unknown, backend: Backend, manifest: PackManifest | null | undefined): boolean {
+  const sessionCreationFailed =
+    error instanceof Error && error.name === 'ModelSignatureError' && /could not load the model/.test(error.message);
+  if (backend !== 'webgpu' || !sessionCreationFailed) return false;
+  return !(manifest && packTooLargeFor(manifest, 'wasm'));
 }

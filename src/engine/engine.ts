@@ -6,7 +6,7 @@ import type { BlobStore } from '../runtime/download/blob-store.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { PackLayoutError, type PackReader, resolvePackLocation, urlPackReader } from '../runtime/pack-reader.js';
 import { freeDimensionOverrides, type GenerationShape, shapeKey } from '../runtime/shape-specialization.js';
-import { chooseBackend } from './backend.js';
+import { canFallBackToWasm, chooseBackend } from './backend.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
 import { filesPackReader } from './files-reader.js';
 import { offlineCapableReader } from './offline-reader.js';
@@ -88,7 +88,7 @@ export class Engine implements EngineApi {
       try {
         this.pack = await loadPack(reader, { ...common, backend }, manifest);
       } catch (error) {
-        if (backend !== 'webgpu' || !isSessionCreationFailure(error)) throw error;
+        if (!canFallBackToWasm(error, backend, manifest)) throw error;
         // A graph the WebGPU EP cannot compile still runs on WASM: say so instead of failing.
         backend = 'wasm';
         reason = `Running on WASM because WebGPU could not load this pack: ${(error as Error).message}`;
@@ -348,10 +348,6 @@ function validateShape(frames: number, width: number, height: number, maxFrames:
       throw new InvalidSettingsError(name, `The ${name} must be a multiple of 8 from 8 to 2048 pixels (got ${v}).`);
     }
   }
-}
-
-function isSessionCreationFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ModelSignatureError' && /could not load the model/.test(error.message);
 }
 
 /** What this environment offers: WebGPU (adapter, shader-f16, software or not) and WASM threads. */

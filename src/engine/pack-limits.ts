@@ -46,3 +46,14 @@ export function checkPackFitsRuntime(manifest: PackManifest, backend: Backend): 
     );
   }
 }
+
+/** Whether `checkPackFitsRuntime` refuses this pack on `backend`. */
+export function packTooLargeFor(manifest: PackManifest, backend: Backend): boolean {
+  try {
+    checkPackFitsRuntime(manifest, backend);
+    return false;
+  } catch (error) {
+    if (error instanceof PackTooLargeError) return true;
+    throw error;
+  }
+}

@@ -2,10 +2,16 @@
  * Backend choice without a GPU: chooseBackend over fake capabilities, and probeEnvironment over a fake
  * navigator.gpu. The reasons are shown to the user, so they must say why.
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend.js';
+import { canFallBackToWasm, chooseBackend } from '../../src/engine/backend.js';
 import { probeEnvironment } from '../../src/engine/engine.js';
 import type { Capabilities } from '../../src/engine/types.js';
+import { ModelSignatureError } from '../../src/runtime/errors.js';
+import { parsePackManifest } from '../../src/runtime/pack/manifest.js';
+import { PACK_DIR } from './support.js';
 
 function caps(webgpu: Capabilities['webgpu'], threads = 4): Capabilities {
   return { webgpu, wasm: { threads, crossOriginIsolated: true } };
@@ -131,5 +137,28 @@ describe('probeEnvironment', () => {
       expect(chooseBackend('auto', c, 'fp32').backend).toBe('wasm');
       expect(chooseBackend('webgpu', c, 'fp32').backend).toBe('webgpu');
     }
+  });
+});
+
+describe('canFallBackToWasm', () => {
+  /** The bundled manifest with the video and image UNets' files claiming these sizes. */
+  const manifest = (videoBytes: number, imageBytes = 1_000_000) => {
+    const m = parsePackManifest(JSON.parse(readFileSync(join(PACK_DIR, 'manifest.json'), 'utf8')));
+    const sizes: Record<string, number> = { 'motion_unet/model.onnx': videoBytes, 'unet/model.onnx': imageBytes };
+    return { ...m, files: m.files.map((f) => (f.path in sizes ? { ...f, size: sizes[f.path] as number } : f)) };
+  };
+  const sessionFailure = new ModelSignatureError('motion_unet', '', 'motion_unet: onnxruntime could not load the model (boom).');
+
+  it('falls back when onnxruntime could not create a WebGPU session for a pack WASM can hold', () => {
+    expect(canFallBackToWasm(sessionFailure, 'webgpu', manifest(5_000_000))).toBe(true);
+    expect(canFallBackToWasm(sessionFailure, 'webgpu', null)).toBe(true);
+  });
+
+  it('does not fall back for other failures, from WASM, or with a pack too large for WASM', () => {
+    expect(canFallBackToWasm(new Error('network down'), 'webgpu', manifest(5_000_000))).toBe(false);
+    expect(canFallBackToWasm(sessionFailure, 'wasm', manifest(5_000_000))).toBe(false);
+    // 4.6 GB of models, each file under 4 GiB: WASM cannot hold them, so WebGPU's own error is the one to show.
+    expect(canFallBackToWasm(sessionFailure, 'webgpu', manifest(2.6e9, 2.0e9))).toBe(false);
+    expect(canFallBackToWasm(sessionFailure, 'webgpu', manifest(2.0e9, 2.0e9))).toBe(true);
   });
 });
