@@ -178,4 +178,26 @@ describe('Models page: load a pack from a URL or a folder, see it stored, remove
     expect(await page.getByTestId('cached-pack').count()).toBe(1);
     expect(browser.externalRequests).toEqual([]);
   });
+
+  it('refuses a pack too large for onnxruntime-web from its manifest, before downloading it, and says why', async () => {
+    const { page } = browser;
+    // The bundled pack's files under a manifest that claims the fp32 AnimateDiff VDM's 5.25 GB weights file.
+    const hugeDir = join(fixtures, 'huge-fp32');
+    cpSync(PACK_DIR, hugeDir, { recursive: true });
+    const huge = JSON.parse(readFileSync(join(PACK_DIR, 'manifest.json'), 'utf8'));
+    huge.id = 'huge-fp32';
+    huge.precision = 'fp32';
+    for (const f of huge.files) if (f.path === 'motion_unet/model.onnx') f.size = 5_250_199_040;
+    writeFileSync(join(hugeDir, 'manifest.json'), JSON.stringify(huge));
+    await page.getByLabel('Pack URL').fill(`${FIXTURE_PREFIX}huge-fp32/`);
+    await page.getByRole('button', { name: 'Load from URL' }).click();
+    const alert = page.getByTestId('pack-error');
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toMatch(
+      /motion_unet\/model\.onnx is 5\.25 GB, more than onnxruntime-web can load as one file .*Export this pack in fp16/,
+    );
+    // Nothing of it was downloaded into the store.
+    expect((await page.evaluate(() => window.ivmix.engine.listCachedPacks())).map((p) => p.key)).not.toContain('huge-fp32');
+    expect(browser.externalRequests).toEqual([]);
+  });
 });

@@ -10,7 +10,15 @@ import { canFallBackToWasm, chooseBackend } from './backend.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
 import { filesPackReader } from './files-reader.js';
 import { offlineCapableReader } from './offline-reader.js';
-import { type CachedPack, listCachedPacks, PackInUseError, type RemovedPack, removeCachedPack } from './pack-cache.js';
+import {
+  type CachedPack,
+  listCachedPacks,
+  PackInUseError,
+  type RemovedPack,
+  rememberedManifestKeys,
+  removeCachedPack,
+} from './pack-cache.js';
+import { checkPackFitsRuntime, packTooLargeFor } from './pack-limits.js';
 import { type LoadedPack, loadPack, readPackManifest } from './pack-loader.js';
 import { latentPreview } from './preview.js';
 import type {
@@ -73,6 +81,16 @@ export class Engine implements EngineApi {
       onProgress?.({ phase: 'manifest' });
       const manifest = await readPackManifest(reader);
       const choice = chooseBackend(options.backend ?? 'auto', caps, manifest?.precision ?? 'fp32');
+      if (manifest && packTooLargeFor(manifest, choice.backend)) {
+        // It can never load here: forget the manifest the reader just remembered, so that the refused pack is not
+        // listed among the stored ones, then refuse it (PackTooLargeError) before any download.
+        if (this.options.store && source.kind === 'url' && isHttpUrl(reader.location)) {
+          const keys = await rememberedManifestKeys(reader.location);
+          await this.options.store.remove(keys.manifest);
+          await this.options.store.remove(keys.source);
+        }
+        checkPackFitsRuntime(manifest, choice.backend);
+      }
       const common = {
         ort: this.ort,
         signal: controller.signal,
