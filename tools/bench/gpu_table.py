@@ -201,6 +201,33 @@ def tables(out: Path, work: Path) -> str:
     t_peak = smi_peak(work, "torch-start", "torch-end", pick="last")
     w(f"- Card memory in use (nvidia-smi: rise within the benchmark's window): engine {fmt(e_peak)} MiB, "
       f"PyTorch {fmt(t_peak)} MiB{' (with the export beside it)' if concurrent else ''}.")
+    profiles = sorted(out.glob("profile-*.json"))
+    gen_profiles = [r for r in engine if r.get("what") == "dispatch profile"]
+    if profiles or gen_profiles:
+        w("")
+        w("### Where the GPU time goes (every dispatch timed; passes split per dispatch, so shares, not absolute times)")
+        for f in profiles:
+            prof = load_json(f, {})
+            if not prof:
+                continue
+            w("")
+            w(f"{prof['part']} at {prof['size']}², layout {prof['layout']}, {prof['precision']}: wall "
+              f"{' / '.join(f'{x:.0f}' for x in prof['wallMs'])} ms unprofiled, {prof['dispatches']} dispatches, "
+              f"{prof['gpuDispatchMs']:.0f} ms of GPU time in the profiled call.")
+            w("")
+            w("| program | ms | share | dispatches |")
+            w("| --- | ---: | ---: | ---: |")
+            for g in prof["byShader"][:12]:
+                w(f"| {g['key']} | {g['ms']:.1f} | {g['pct']:.1f} % | {g['count']} |")
+        for g in gen_profiles:
+            w("")
+            w(f"Whole generation {g['size']}² {g['sampler']}-{g['steps']}: {g['dispatches']} dispatches, {g['gpuMs']:.0f} ms of GPU "
+              f"time; the sampler's own passes {g['samplerKernelsMs']:.1f} ms in {g['samplerDispatches']} dispatches.")
+            w("")
+            w("| program | ms | share | dispatches |")
+            w("| --- | ---: | ---: | ---: |")
+            for row in g["byProgram"][:12]:
+                w(f"| {row['label']} | {row['ms']:.1f} | {row['pct']:.1f} % | {row['count']} |")
     ran = {f"generation {k[0]}:{k[1]}-{k[2]}{':' + k[3] if k[3] else ''}" for k in (gen_key(r) for r in engine + engine32 if r.get("what") == "generation")}
     skipped = [r for r in engine + engine32 if r.get("what") in ("skipped", "error") and r.get("stage") not in ran]
     if skipped:
