@@ -2,7 +2,7 @@
 
     python3 -m tools.bench.gpu_table --out-dir $OUT --work-dir /tmp/gpubench > table.md
 
-Reads engine-fp16-*.json and engine-fp32-*.json (scripts/dawn/fullsize-bench.ts, one record per measurement, one
+Reads engine-fp16-*.json, engine-fp32-*.json and engine-ln-*.json (scripts/dawn/fullsize-bench.ts, one record per measurement, one
 file per call of tools/device/gpu_bench.sh; a later record of the same measurement replaces an earlier one),
 torch.json (tools/bench/torch_bench.py), and from the work dir smi.csv (nvidia-smi memory.used samples),
 windows.txt (when each benchmark ran) and concurrent (1: PyTorch ran while the export ran beside it). Whatever is missing is
@@ -84,6 +84,8 @@ def gen_key(r: dict) -> tuple:
 def tables(out: Path, work: Path) -> str:
     engine = engine_records(out, "fp16")
     engine32 = engine_records(out, "fp32")
+    engine_ln = engine_records(out, "ln")
+    per_call_ln = {r["size"]: r for r in engine_ln if r.get("what") == "per call"}
     per_call32 = {r["size"]: r for r in engine32 if r.get("what") == "per call"}
     torch = load_json(out / "torch.json", {})
     concurrent = (work / "concurrent").exists() and (work / "concurrent").read_text().strip() == "1"
@@ -94,6 +96,7 @@ def tables(out: Path, work: Path) -> str:
     gens = {gen_key(r): r for r in by("generation") if not r.get("option")}
     extra_gens = [("fp16, latents on the CPU between calls", r) for r in by("generation") if r.get("option") == "cpu-latents"]
     extra_gens += [("fp32 pack", r) for r in engine32 if r.get("what") == "generation"]
+    extra_gens += [("fp16, GroupNorm as LayerNorm", r) for r in engine_ln if r.get("what") == "generation"]
     t_calls = {(r["call"].split(" ")[0] if not r["call"].startswith("VAE") else r["call"], r["size"]): r for r in torch.get("calls", [])}
     t_gens = {(r["size"], r["sampler"], r["steps"]): r for r in torch.get("gens", [])}
     info = torch.get("info", {})
@@ -131,6 +134,11 @@ def tables(out: Path, work: Path) -> str:
     te_engine = [r["textEncoderMs"] for r in by("generation")] or [r["textEncoderMs"] for r in by("per call")][1:]
     te = statistics.median(te_engine) if te_engine else None
     tt = t_calls.get(("text", 0), {}).get("median_ms")
+    for size in (512, 256):
+        pl = per_call_ln.get(size)
+        if pl:
+            w(f"| GroupNorm as LayerNorm (fp16): IDM / VDM / VAE per frame | {size}² | {pl['idm']['medianMs']:.1f} / "
+              f"{pl['vdm']['medianMs']:.1f} / {pl['decodePerFrameMedianMs']:.1f} | – | – | – |")
     te32_engine = [r["textEncoderMs"] for r in engine32 if r.get("what") == "generation"]
     te32 = statistics.median(te32_engine) if te32_engine else None
     w(f"| text encoder, 2 rows (engine: inside a generation) | – | {fmt(te, 1)} | {fmt(te32, 1)} | {fmt(tt, 1)} | {ratio(te, tt)} |")
@@ -228,8 +236,8 @@ def tables(out: Path, work: Path) -> str:
             w("| --- | ---: | ---: | ---: |")
             for row in g["byProgram"][:12]:
                 w(f"| {row['label']} | {row['ms']:.1f} | {row['pct']:.1f} % | {row['count']} |")
-    ran = {f"generation {k[0]}:{k[1]}-{k[2]}{':' + k[3] if k[3] else ''}" for k in (gen_key(r) for r in engine + engine32 if r.get("what") == "generation")}
-    skipped = [r for r in engine + engine32 if r.get("what") in ("skipped", "error") and r.get("stage") not in ran]
+    ran = {f"generation {k[0]}:{k[1]}-{k[2]}{':' + k[3] if k[3] else ''}" for k in (gen_key(r) for r in engine + engine32 + engine_ln if r.get("what") == "generation")}
+    skipped = [r for r in engine + engine32 + engine_ln if r.get("what") in ("skipped", "error") and r.get("stage") not in ran]
     if skipped:
         w("")
         w("Not run: " + "; ".join(f"{r['stage']} ({r['what']}{', estimate ' + str(round(r['estimateS'])) + ' s' if 'estimateS' in r else ''})" for r in skipped) + ".")

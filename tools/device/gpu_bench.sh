@@ -18,6 +18,8 @@
 #   TORCH_END  seconds into the call by which PyTorch stops starting stages.
 #   STAGES16   fullsize-bench stages for the fp16 pack (its default when unset); "none" skips it.
 #   STAGES32   stages for the fp32 pack ("none" by default); FP32_SHARE: percent of the engine time it gets (40).
+#   STAGESLN   stages for the fp16 pack with GroupNorm as LayerNormalization (tools/export/groupnorm.py; made on
+#              the machine from the fp16 pack); shares the engine time with STAGES32 (FP32_SHARE).
 #   LAYOUT     NCHW or NHWC: onnxruntime's WebGPU preferredLayout for the engine's sessions (unset: the EP's default,
 #              NHWC in 1.30); fullsize-bench and profile-unet read it.
 #   PROFILE    e.g. unet:512,motion_unet:512,vae_decoder:512: one call of each part with every GPU dispatch timed
@@ -111,10 +113,16 @@ engine() {  # engine <pack dir> <label> <deadline, unix s> <stages>
 }
 if [ "$(export_state)" = done ]; then
   STAGES32=${STAGES32:-none}
+  STAGESLN=${STAGESLN:-none}
   END=$(( T0 + BUDGET - 15 ))
-  share=$([ "$STAGES32" = none ] && echo 0 || echo "${FP32_SHARE:-40}")
+  share=$([ "$STAGES32" = none ] && [ "$STAGESLN" = none ] && echo 0 || echo "${FP32_SHARE:-40}")
   engine "$FS/pack" fp16 $(( END - ( END - $(date +%s) ) * share / 100 )) "${STAGES16:-calls:256,calls:512,512:ddim-25,512:iv-iv-25,256:ddim-25,256:iv-iv-25,256:ddim-50,256:iv-iv-50,512:ddim-50,512:iv-iv-50}"
   engine "$FS/pack-fp32" fp32 "$END" "$STAGES32"
+  if [ "$STAGESLN" != none ]; then
+    # The same fp16 pack with its GroupNorms as LayerNormalization (tools/export/groupnorm.py), made once per machine.
+    [ -f "$FS/pack-ln/manifest.json" ] || python3 -m tools.export.groupnorm "$FS/pack" "$FS/pack-ln" >> "$W/driver.log" 2>&1
+    engine "$FS/pack-ln" ln "$END" "$STAGESLN"
+  fi
 else
   log "engine not run: export $(export_state), $(left) s left"
 fi
