@@ -9,8 +9,9 @@ LayerNormalization over the same rows takes 18 ms (same results to 1e-5). A Laye
 at run time (L depends on the resolution): Shape(start=2, end=3) -> ConstantOfShape(1.0).
 
 Only InstanceNormalization nodes whose scale is all ones and bias all zeros (the GroupNorm pattern) are rewritten.
-On WASM the InstanceNormalization form is the faster one, so this is a choice per target, measured on the GPU first
-(docs/performance.md); the exporter's default graph is unchanged.
+On the tiny pack the rewrite keeps the frames within 1 LSB and leaves WASM's speed unchanged within noise; whether
+it becomes the exporter's default waits for its measurement on a real GPU (docs/performance.md), so for now it is a
+separate step on a finished pack.
 
     python -m tools.export.groupnorm <pack dir> <out dir> [--id-suffix -ln]   # copies the pack, rewrites UNets + VAE
 """
