@@ -28,6 +28,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from .pack import sha256_of
+
 PARTS = ("unet", "motion_unet", "vae_decoder")
 
 
@@ -82,16 +84,6 @@ def rewrite_group_norms(model: onnx.ModelProto) -> int:
     return rewritten
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def rewrite_pack(src: Path, dst: Path, id_suffix: str = "-ln") -> dict[str, int]:
     """Copy the pack at src to dst (external-data files hard-linked where possible), rewrite the GroupNorms of its
     UNets and VAE decoder, and update the manifest's sizes and hashes (and its id, so caches keep both apart)."""
@@ -125,7 +117,7 @@ def rewrite_pack(src: Path, dst: Path, id_suffix: str = "-ln") -> dict[str, int]
         if entry["path"] in {f"{p}/model.onnx" for p in counts}:
             file = dst / entry["path"]
             entry["size"] = file.stat().st_size
-            entry["sha256"] = _sha256(file)
+            entry["sha256"] = sha256_of(file)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return counts
 
