@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageId } from '../src/ui/router.js';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
-import { FRAMES, generatedFrames, RESULTS, recordGeneratedFrames } from './studio-flow.js';
+import { FRAMES, generatedFrames, RESULTS, recordFramesOnceReady } from './studio-flow.js';
 
 /** axe-core's browser build, injected as an inline script: the harness aborts every non-local request. */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -134,8 +134,7 @@ describe('Accessibility: labels, keyboard use and layout on every page', () => {
     browser = await launchBrowser();
     await browser.page.setViewportSize(SIZES.laptop);
     await browser.page.goto(server.url);
-    await recordGeneratedFrames(browser.page);
-    await browser.page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+    await recordFramesOnceReady(browser.page);
   });
 
   afterAll(async () => {

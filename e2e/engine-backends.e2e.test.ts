@@ -5,7 +5,7 @@ import { dirPackReader } from '../src/cli/models-dir.js';
 import { Engine } from '../src/engine/engine.js';
 import type { GenerateRequest, WebgpuLayout } from '../src/engine/types.js';
 import { frameDifference, rgbaToRgb } from '../tests/helpers/fixtures.js';
-import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
+import { type BrowserSession, launchBrowser, openWithoutPack, type PreviewServer, startPreview } from './harness.js';
 
 const PACK_URL = '/models/tinyworld-v2/';
 const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v2');
@@ -34,8 +34,7 @@ async function runInNode() {
 
 async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm' | 'webgpu', webgpuLayout?: WebgpuLayout) {
   const { page } = browser;
-  await page.goto(`${url}?autoload=0`);
-  await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+  await openWithoutPack(page, url);
   return page.evaluate(
     async ({ packUrl, request, backend, webgpuLayout }) => {
       const { engine } = window.ivmix;
@@ -102,8 +101,7 @@ describe('a full generation of the bundled pack in the engine worker', () => {
     const browser = await launchBrowser();
     try {
       const { page } = browser;
-      await page.goto(`${server.url}?autoload=0`);
-      await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+      await openWithoutPack(page, server.url);
       const outcome = await page.evaluate(async (packUrl) => {
         const { engine } = window.ivmix;
         const events: string[] = [];
@@ -149,8 +147,7 @@ describe('a full generation of the bundled pack in the engine worker', () => {
     const browser = await launchBrowser();
     try {
       const { page } = browser;
-      await page.goto(`${server.url}?autoload=0`);
-      await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+      await openWithoutPack(page, server.url);
       const outcome = await page.evaluate(async (packUrl) => {
         const { engine } = window.ivmix;
         const events: string[] = [];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { expect } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Test-only files (fixtures) are served under this path by request interception, never shipped in the app. */
@@ -167,4 +168,10 @@ export async function bundleTestEntry(entry: string): Promise<Buffer> {
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** Opens the app without its bundled pack (`?autoload=0`, then `hash`) and waits for the engine worker to be ready. */
+export async function openWithoutPack(page: Page, serverUrl: string, hash = ''): Promise<void> {
+  await page.goto(`${serverUrl}?autoload=0${hash}`);
+  await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
 }

@@ -11,7 +11,7 @@ import {
   generateVideo,
   pngSize,
   RESULTS,
-  recordGeneratedFrames,
+  recordFramesOnceReady,
 } from './studio-flow.js';
 
 const FIRST = 'a red circle moving left on a black background';
@@ -28,8 +28,7 @@ describe('History: every Studio video is kept in the browser, across reloads', (
   async function openStudio() {
     const { page } = browser;
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Studio' }).click();
-    await recordGeneratedFrames(page);
-    await page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+    await recordFramesOnceReady(page);
   }
 
   async function openHistory() {

@@ -5,7 +5,7 @@ import { dirPackReader } from '../src/cli/models-dir.js';
 import { Engine } from '../src/engine/engine.js';
 import type { GenerateRequest } from '../src/engine/types.js';
 import { frameDifference, rgbaToRgb } from '../tests/helpers/fixtures.js';
-import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
+import { type BrowserSession, launchBrowser, openWithoutPack, type PreviewServer, startPreview } from './harness.js';
 
 const PACK_DIR = join(import.meta.dirname, '..', 'public', 'models', 'tinyworld-v2');
 const REQUEST: GenerateRequest = {
@@ -55,8 +55,7 @@ describe('a pack loaded from a picked folder', () => {
     context.on('request', (r) => {
       if (new URL(r.url()).pathname.startsWith('/models/')) packRequests.push(r.url());
     });
-    await page.goto(`${server.url}?autoload=0#/models`);
-    await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+    await openWithoutPack(page, server.url, '#/models');
     await page.getByLabel('Pack folder', { exact: true }).setInputFiles(PACK_DIR);
     await expect.poll(() => page.getByTestId('pack-status').textContent(), { timeout: 60_000 }).toMatch(/Tiny world is ready/);
 

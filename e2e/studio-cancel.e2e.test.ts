@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, launchBrowser, type PreviewServer, startPreview } from './harness.js';
-import { FRAMES, fillSettings, generatedFrames, generateVideo, recordGeneratedFrames } from './studio-flow.js';
+import { FRAMES, fillSettings, generatedFrames, generateVideo, recordFramesOnceReady } from './studio-flow.js';
 
 const FIRST = 'a red circle moving left on a black background';
 const CANCELLED = 'a blue square moving up on a white background';
@@ -16,8 +16,7 @@ describe('Studio: cancel a generation mid-run, keep the last video, generate aga
     server = await startPreview();
     browser = await launchBrowser();
     await browser.page.goto(server.url);
-    await recordGeneratedFrames(browser.page);
-    await browser.page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+    await recordFramesOnceReady(browser.page);
   });
 
   afterAll(async () => {

@@ -37,6 +37,12 @@ export async function recordGeneratedFrames(page: Page): Promise<void> {
 export const generatedFrames = (page: Page) => page.evaluate(() => (window as unknown as Recorded).__framesSha256);
 export const generateCalls = (page: Page) => page.evaluate(() => (window as unknown as Recorded).__generateCalls);
 
+/** Records the frames of every generation from now on (recordGeneratedFrames), once the bundled pack is ready. */
+export async function recordFramesOnceReady(page: Page): Promise<void> {
+  await recordGeneratedFrames(page);
+  await page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+}
+
 export async function fillSettings(page: Page, settings: { prompt: string; steps: number; seed?: number; frames?: number }) {
   await page.getByLabel('Prompt', { exact: true }).fill(settings.prompt);
   await page.getByLabel('Steps', { exact: true }).fill(String(settings.steps));

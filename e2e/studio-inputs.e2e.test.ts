@@ -14,7 +14,7 @@ import {
   PACK_MANIFEST,
   pngSize,
   RESULTS,
-  recordGeneratedFrames,
+  recordFramesOnceReady,
 } from './studio-flow.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -43,8 +43,7 @@ describe('Studio: bad numbers are refused, exports are exact, a recipe remakes t
       void d.dismiss();
     });
     await page.goto(server.url);
-    await recordGeneratedFrames(page);
-    await page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+    await recordFramesOnceReady(page);
   });
 
   afterAll(async () => {

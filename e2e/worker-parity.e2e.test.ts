@@ -15,7 +15,14 @@ import {
   PARITY_MODELS,
   rgbaToRgb,
 } from '../tests/helpers/fixtures.js';
-import { type BrowserSession, FIXTURE_PREFIX, launchBrowser, type PreviewServer, startPreview } from './harness.js';
+import {
+  type BrowserSession,
+  FIXTURE_PREFIX,
+  launchBrowser,
+  openWithoutPack,
+  type PreviewServer,
+  startPreview,
+} from './harness.js';
 
 const CASE = 'v2-ddim-50';
 
@@ -47,8 +54,7 @@ describe('sampler core in a Web Worker (comlink, WASM backend)', () => {
 
   it(`runs parity case ${CASE} in the built page and matches the Node run and the reference`, async () => {
     const { page } = browser;
-    await page.goto(`${server.url}?autoload=0`);
-    await expect.poll(() => page.getByTestId('engine-status').textContent(), { timeout: 30_000 }).toBe('Engine ready.');
+    await openWithoutPack(page, server.url);
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
 
     const fromBrowser = await page.evaluate(
