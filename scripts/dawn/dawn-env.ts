@@ -10,11 +10,13 @@ import type { OrtModule } from '../../src/runtime/ort.js';
 
 type Dawn = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 
+/** Dawn toggles for the benchmarks: shader-f16 on NVIDIA's Vulkan driver. */
+export const DAWN_FLAGS = ['enable-dawn-features=vulkan_enable_f16_on_nvidia'];
+/** The same, with GPU timestamps at full resolution (Dawn quantises them by default) for kernel-profiler.ts. */
+export const PROFILING_DAWN_FLAGS = [...DAWN_FLAGS, 'disable-dawn-features=timestamp_quantization'];
+
 /** The payload made by make-payload.sh: webgpu/ (dawn.node) and ort/ (onnxruntime-web's native WebGPU bundle). */
-export async function setUpDawn(
-  payload: string,
-  dawnFlags = ['enable-dawn-features=vulkan_enable_f16_on_nvidia'],
-): Promise<OrtModule> {
+export async function setUpDawn(payload: string, dawnFlags = DAWN_FLAGS): Promise<OrtModule> {
   const dawn = (await import(pathToFileURL(`${payload}/webgpu/index.js`).href)) as Dawn;
   Object.assign(globalThis, dawn.globals);
   const queueProto = (globalThis as unknown as { GPUQueue: { prototype: GPUQueue } }).GPUQueue.prototype;

@@ -20,7 +20,7 @@ import { dirPackReader } from '../../src/cli/models-dir.js';
 import type { SamplerVariant } from '../../src/core/sampler/variants.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { GenerateResult } from '../../src/engine/types.js';
-import { countGpuBuffers, setUpDawn } from './dawn-env.js';
+import { countGpuBuffers, DAWN_FLAGS, PROFILING_DAWN_FLAGS, setUpDawn } from './dawn-env.js';
 import { type DispatchTiming, installKernelProfiler, type KernelProfiler } from './kernel-profiler.js';
 
 const [payload, packDir, deadlineArg, resultsPath] = process.argv.slice(2);
@@ -59,9 +59,7 @@ const median = (xs: number[]) => {
 // A `:profile` stage times every GPU dispatch of its generation (kernel-profiler.ts); the profiler must be in place
 // before onnxruntime creates its device, and Dawn must not quantise the timestamps.
 const profiling = STAGES.some((stage) => stage.endsWith(':profile'));
-const dawnFlags = process.env.DAWN_FLAGS
-  ? process.env.DAWN_FLAGS.split(',')
-  : ['enable-dawn-features=vulkan_enable_f16_on_nvidia', ...(profiling ? ['disable-dawn-features=timestamp_quantization'] : [])];
+const dawnFlags = process.env.DAWN_FLAGS ? process.env.DAWN_FLAGS.split(',') : profiling ? PROFILING_DAWN_FLAGS : DAWN_FLAGS;
 const ort = await setUpDawn(payload, dawnFlags);
 const profiler: KernelProfiler | null = profiling ? installKernelProfiler() : null;
 const gpuBytes = countGpuBuffers();

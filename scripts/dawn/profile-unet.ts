@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { float32ToHalf } from '../../src/runtime/half.js';
 import type { OrtModule, OrtSession } from '../../src/runtime/ort.js';
-import { setUpDawn } from './dawn-env.js';
+import { PROFILING_DAWN_FLAGS, setUpDawn } from './dawn-env.js';
 import { installKernelProfiler } from './kernel-profiler.js';
 
 const [payload, packDir, part, sizeArg, resultsPath, callsArg] = process.argv.slice(2);
@@ -28,10 +28,7 @@ const calls = Number(callsArg ?? 3);
 const layout = process.env.LAYOUT as 'NCHW' | 'NHWC' | undefined;
 const FRAMES = 16;
 
-const ort: OrtModule = await setUpDawn(payload, [
-  'enable-dawn-features=vulkan_enable_f16_on_nvidia',
-  'disable-dawn-features=timestamp_quantization',
-]);
+const ort: OrtModule = await setUpDawn(payload, PROFILING_DAWN_FLAGS);
 const profiler = installKernelProfiler();
 
 const manifest = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')) as {

@@ -19,7 +19,6 @@ import {
 import { PackLayoutError, type PackReader, readPack } from '../runtime/pack-reader.js';
 import { PackTokenizer } from '../runtime/tokenizer.js';
 import { type BorrowedImageModel, planBorrowedImageModel } from './borrowed-image-model.js';
-import { checkPackFitsRuntime } from './pack-limits.js';
 import type { Backend, PackInfo, WebgpuLayout } from './types.js';
 import { verifyBytes } from './verify-bytes.js';
 
@@ -92,8 +91,6 @@ export async function loadPack(
     manifest = await readPackManifest(reader);
   }
   if (!manifest) return loadPlainFolder(reader, options);
-  // Before any download: a pack onnxruntime-web cannot hold would fail only after gigabytes.
-  checkPackFitsRuntime(manifest, options.backend);
 
   // A borrowed IDM is planned first so that its files join the pack's download (one progress, one quota check).
   const borrowing = manifest.imageModel ? await planBorrowed(manifest, options) : undefined;
