@@ -55,17 +55,33 @@ const median = (xs: number[]) => {
       : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 
-// DAWN_FLAGS (comma-separated) replaces the default toggles, e.g. backend=null to try the script without a GPU.
+// DAWN_FLAGS replaces the default toggles, e.g. backend=null to try the script without a GPU. Its entries are
+// separated by ';' because a Dawn flag's own value is a comma-separated toggle list
+// (enable-dawn-features=vulkan_enable_f16_on_nvidia,disable_robustness is one entry).
 // A `:profile` stage times every GPU dispatch of its generation (kernel-profiler.ts); the profiler must be in place
 // before onnxruntime creates its device, and Dawn must not quantise the timestamps.
 const profiling = STAGES.some((stage) => stage.endsWith(':profile'));
-const dawnFlags = process.env.DAWN_FLAGS ? process.env.DAWN_FLAGS.split(',') : profiling ? PROFILING_DAWN_FLAGS : DAWN_FLAGS;
+const dawnFlags = process.env.DAWN_FLAGS
+  ? process.env.DAWN_FLAGS.split(';').filter(Boolean)
+  : profiling
+    ? PROFILING_DAWN_FLAGS
+    : DAWN_FLAGS;
 const ort = await setUpDawn(payload, dawnFlags);
 const profiler: KernelProfiler | null = profiling ? installKernelProfiler() : null;
 const gpuBytes = countGpuBuffers();
 const engine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
 const caps = await engine.probe();
-print('adapter', { webgpu: caps.webgpu, onnxruntimeWeb: ort.env.versions?.web, node: process.version });
+// The features and subgroup sizes tell which kernels onnxruntime could pick under these toggles (subgroups,
+// shader-f16, subgroup matrices); the engine's probe reports neither. setUpDawn has set navigator.gpu.
+const adapter = await navigator.gpu.requestAdapter();
+print('adapter', {
+  webgpu: caps.webgpu,
+  onnxruntimeWeb: ort.env.versions?.web,
+  node: process.version,
+  features: adapter ? [...adapter.features].sort() : [],
+  ...(adapter?.info.subgroupMinSize !== undefined ? { subgroupMinSize: adapter.info.subgroupMinSize } : {}),
+  ...(adapter?.info.subgroupMaxSize !== undefined ? { subgroupMaxSize: adapter.info.subgroupMaxSize } : {}),
+});
 
 // ---- 1. load ------------------------------------------------------------------------------------------------
 {
@@ -84,6 +100,7 @@ print('adapter', { webgpu: caps.webgpu, onnxruntimeWeb: ort.env.versions?.web, n
     reason: loaded.backendReason,
     loadMs: loaded.loadMs,
     layout: LAYOUT ?? 'default (NHWC)',
+    dawnFlags,
     precision: loaded.pack.precision,
     packBytes: loaded.pack.totalBytes,
     phases,

@@ -8,10 +8,13 @@
  *   node --liftoff-only profile-unet.mjs <payload dir> <pack dir> <part> <size> <results.json> [calls]
  * Shapes are the engine's at `size`²: unet [32, 4, s/8, s/8] (CFG × 16 frames) with 32 text rows; motion_unet
  * [2, 4, 16, s/8, s/8] with the text rows its manifest convention takes; vae_decoder [1, 4, s/8, s/8].
- * LAYOUT=NCHW|NHWC sets the EP's preferredLayout (unset: its default, NHWC in 1.30).
+ * LAYOUT=NCHW|NHWC sets the EP's preferredLayout (unset: its default, NHWC in 1.30). DAWN_FLAGS (entries separated by
+ * ';', as for fullsize-bench.ts) replaces the default Dawn toggles; full-resolution timestamps are kept unless it sets
+ * its own disable-dawn-features entry.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readWholeFile } from '../../src/cli/models-dir.js';
 import { float32ToHalf } from '../../src/runtime/half.js';
 import type { OrtModule, OrtSession } from '../../src/runtime/ort.js';
 import { PROFILING_DAWN_FLAGS, setUpDawn } from './dawn-env.js';
@@ -28,7 +31,15 @@ const calls = Number(callsArg ?? 3);
 const layout = process.env.LAYOUT as 'NCHW' | 'NHWC' | undefined;
 const FRAMES = 16;
 
-const ort: OrtModule = await setUpDawn(payload, PROFILING_DAWN_FLAGS);
+// The profile is only as fine as the timestamps: quantisation stays off unless the user's flags disable features of
+// their own (dawn.node keeps one value per flag name, so a second disable-dawn-features entry would replace theirs).
+const userFlags = process.env.DAWN_FLAGS ? process.env.DAWN_FLAGS.split(';').filter(Boolean) : undefined;
+const dawnFlags = userFlags
+  ? userFlags.some((flag) => flag.startsWith('disable-dawn-features='))
+    ? userFlags
+    : [...userFlags, 'disable-dawn-features=timestamp_quantization']
+  : PROFILING_DAWN_FLAGS;
+const ort: OrtModule = await setUpDawn(payload, dawnFlags);
 const profiler = installKernelProfiler();
 
 const manifest = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')) as {
@@ -38,7 +49,8 @@ const manifest = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')
 };
 const model = readFileSync(join(packDir, part, 'model.onnx'));
 const dataPath = join(packDir, part, 'model.onnx_data');
-const externalData = existsSync(dataPath) ? [{ path: 'model.onnx_data', data: readFileSync(dataPath) }] : undefined;
+// readWholeFile: the full-size VDM's external data (2.6 GB) is over what readFileSync reads in one piece.
+const externalData = existsSync(dataPath) ? [{ path: 'model.onnx_data', data: await readWholeFile(dataPath) }] : undefined;
 const started = performance.now();
 const session: OrtSession = await ort.InferenceSession.create(model, {
   executionProviders: [layout ? { name: 'webgpu', preferredLayout: layout } : 'webgpu'],
@@ -107,6 +119,7 @@ const result = {
   part,
   size,
   layout: layout ?? 'default',
+  dawnFlags,
   precision: manifest.precision,
   inputs: Object.fromEntries(session.inputNames.map((n) => [n, { shape: shapes[n], type: typeOf(n) }])),
   createMs,

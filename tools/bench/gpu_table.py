@@ -2,8 +2,10 @@
 
     python3 -m tools.bench.gpu_table --out-dir $OUT --work-dir /tmp/gpubench > table.md
 
-Reads engine-fp16-*.json, engine-fp32-*.json and engine-ln-*.json (scripts/dawn/fullsize-bench.ts, one record per measurement, one
-file per call of tools/device/gpu_bench.sh; a later record of the same measurement replaces an earlier one),
+Reads engine-<label>-*.json (scripts/dawn/fullsize-bench.ts, one record per measurement, one file per call of
+tools/device/gpu_bench.sh; a later record of the same measurement replaces an earlier one): fp16 is the default run on
+the fp16 pack, fp32 the fp32 pack, and every other label a variant of the fp16 run (ln: GroupNorm as LayerNorm; others
+named by gpu_bench.sh's LABEL, with their layout and Dawn flags read from their load record), compared with it;
 torch.json (tools/bench/torch_bench.py), and from the work dir smi.csv (nvidia-smi memory.used samples),
 windows.txt (when each benchmark ran) and concurrent (1: PyTorch ran while the export ran beside it). Whatever is missing is
 written as not measured; whole generations the engine did not run are computed from its per-call times and
@@ -13,12 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 from datetime import datetime
 from pathlib import Path
 
 FRAMES = 16
 NA = "–"
+# fullsize-bench.ts's toggles when DAWN_FLAGS is unset (scripts/dawn/dawn-env.ts DAWN_FLAGS): a variant's flags are
+# named only where they differ from these.
+DEFAULT_DAWN_FLAGS = ["enable-dawn-features=vulkan_enable_f16_on_nvidia"]
+BASE_LABELS = ("fp16", "fp32")
+ENGINE_FILE = re.compile(r"engine-(.+)-(\d+)\.json")
 
 
 def load_json(path: Path, default):
@@ -70,11 +78,42 @@ def smi_peak(work: Path, start: str, end: str, pick: str = "max") -> float | Non
     return rises[-1] if pick == "last" else max(rises)
 
 
-def engine_records(out: Path, precision: str) -> list[dict]:
-    files = sorted(out.glob(f"engine-{precision}-*.json"), key=lambda f: f.name)
-    if precision == "fp16" and (out / "engine.json").exists():
+def engine_label(f: Path) -> str | None:
+    match = ENGINE_FILE.fullmatch(f.name)
+    return match.group(1) if match else None
+
+
+def engine_records(out: Path, label: str) -> list[dict]:
+    # Exact labels: a glob for engine-fp16-* would also take a variant labelled e.g. fp16-nchw.
+    files = sorted((f for f in out.glob("engine-*.json") if engine_label(f) == label), key=lambda f: f.name)
+    if label == "fp16" and (out / "engine.json").exists():
         files.insert(0, out / "engine.json")
     return [r for f in files for r in load_json(f, [])]
+
+
+def variant_labels(out: Path) -> list[str]:
+    labels = {engine_label(f) for f in out.glob("engine-*.json")}
+    return sorted(label for label in labels if label and label not in BASE_LABELS)
+
+
+def describe_variant(label: str, records: list[dict]) -> str:
+    """What sets a variant apart from the default fp16 run, from its newest load record; its label where nothing does."""
+    load = next((r for r in reversed(records) if r.get("what") == "load"), {})
+    parts = ["GroupNorm as LayerNorm"] if label == "ln" else []
+    layout = load.get("layout") or "default"
+    if not layout.startswith("default"):
+        parts.append(f"layout {layout}")
+    flags = load.get("dawnFlags")
+    if flags is not None and flags != DEFAULT_DAWN_FLAGS:
+        parts.append(f"Dawn flags {'; '.join(flags) or 'none'}")
+    return ", ".join([load.get("precision", "fp16"), *parts]) if parts else label
+
+
+def signed_pct(new, base) -> str:
+    if new is None or not base:
+        return NA
+    change = 100 * (new - base) / base
+    return f"{'−' if change < 0 else '+'}{abs(change):.1f} %"
 
 
 def gen_key(r: dict) -> tuple:
@@ -84,8 +123,13 @@ def gen_key(r: dict) -> tuple:
 def tables(out: Path, work: Path) -> str:
     engine = engine_records(out, "fp16")
     engine32 = engine_records(out, "fp32")
-    engine_ln = engine_records(out, "ln")
-    per_call_ln = {r["size"]: r for r in engine_ln if r.get("what") == "per call"}
+    variants = []  # (label, description, its records, its per-call record by size), one per variant label
+    for label in variant_labels(out):
+        records = engine_records(out, label)
+        variants.append((label, describe_variant(label, records), records, {r["size"]: r for r in records if r.get("what") == "per call"}))
+    descriptions = [d for _, d, _, _ in variants]
+    # Two labels with the same settings (e.g. a repeat) would give identical rows: their labels tell them apart.
+    variants = [(label, f"{d} ({label})" if descriptions.count(d) > 1 else d, rs, pc) for label, d, rs, pc in variants]
     per_call32 = {r["size"]: r for r in engine32 if r.get("what") == "per call"}
     torch = load_json(out / "torch.json", {})
     concurrent = (work / "concurrent").exists() and (work / "concurrent").read_text().strip() == "1"
@@ -96,7 +140,7 @@ def tables(out: Path, work: Path) -> str:
     gens = {gen_key(r): r for r in by("generation") if not r.get("option")}
     extra_gens = [("fp16, latents on the CPU between calls", r) for r in by("generation") if r.get("option") == "cpu-latents"]
     extra_gens += [("fp32 pack", r) for r in engine32 if r.get("what") == "generation"]
-    extra_gens += [("fp16, GroupNorm as LayerNorm", r) for r in engine_ln if r.get("what") == "generation"]
+    extra_gens += [(d, r) for _, d, records, _ in variants for r in records if r.get("what") == "generation"]
     t_calls = {(r["call"].split(" ")[0] if not r["call"].startswith("VAE") else r["call"], r["size"]): r for r in torch.get("calls", [])}
     t_gens = {(r["size"], r["sampler"], r["steps"]): r for r in torch.get("gens", [])}
     info = torch.get("info", {})
@@ -135,14 +179,27 @@ def tables(out: Path, work: Path) -> str:
     te = statistics.median(te_engine) if te_engine else None
     tt = t_calls.get(("text", 0), {}).get("median_ms")
     for size in (512, 256):
-        pl = per_call_ln.get(size)
-        if pl:
-            w(f"| GroupNorm as LayerNorm (fp16): IDM / VDM / VAE per frame | {size}² | {pl['idm']['medianMs']:.1f} / "
-              f"{pl['vdm']['medianMs']:.1f} / {pl['decodePerFrameMedianMs']:.1f} | – | – | – |")
+        for _, description, _, variant_per_call in variants:
+            pv = variant_per_call.get(size)
+            if pv:
+                w(f"| {description}: IDM / VDM / VAE per frame | {size}² | {fmt(pv['idm']['medianMs'], 1)} / "
+                  f"{fmt(pv['vdm']['medianMs'], 1)} / {fmt(pv['decodePerFrameMedianMs'], 1)} | – | – | – |")
     te32_engine = [r["textEncoderMs"] for r in engine32 if r.get("what") == "generation"]
     te32 = statistics.median(te32_engine) if te32_engine else None
     w(f"| text encoder, 2 rows (engine: inside a generation) | – | {fmt(te, 1)} | {fmt(te32, 1)} | {fmt(tt, 1)} | {ratio(te, tt)} |")
     w("")
+    changes = []
+    for size in (512, 256):
+        base = per_call.get(size)
+        for _, description, _, variant_per_call in variants:
+            pv = variant_per_call.get(size)
+            if base and pv:
+                changes.append(f"- {description} at {size}²: IDM {signed_pct(pv['idm']['medianMs'], base['idm']['medianMs'])}, "
+                               f"VDM {signed_pct(pv['vdm']['medianMs'], base['vdm']['medianMs'])}, VAE per frame "
+                               f"{signed_pct(pv['decodePerFrameMedianMs'], base['decodePerFrameMedianMs'])} against the default fp16 run.")
+    if changes:
+        lines.extend(changes)
+        w("")
     w("### Whole generation, 16 frames, CFG batched, default knobs (s)")
     w("")
     w("Engine: `Engine.generate` end to end (text encoder, sampler, VAE decode of 16 frames one at a time, frames to RGBA). "
@@ -236,8 +293,9 @@ def tables(out: Path, work: Path) -> str:
             w("| --- | ---: | ---: | ---: |")
             for row in g["byProgram"][:12]:
                 w(f"| {row['label']} | {row['ms']:.1f} | {row['pct']:.1f} % | {row['count']} |")
-    ran = {f"generation {k[0]}:{k[1]}-{k[2]}{':' + k[3] if k[3] else ''}" for k in (gen_key(r) for r in engine + engine32 + engine_ln if r.get("what") == "generation")}
-    skipped = [r for r in engine + engine32 + engine_ln if r.get("what") in ("skipped", "error") and r.get("stage") not in ran]
+    every_run = engine + engine32 + [r for _, _, records, _ in variants for r in records]
+    ran = {f"generation {k[0]}:{k[1]}-{k[2]}{':' + k[3] if k[3] else ''}" for k in (gen_key(r) for r in every_run if r.get("what") == "generation")}
+    skipped = [r for r in every_run if r.get("what") in ("skipped", "error") and r.get("stage") not in ran]
     if skipped:
         w("")
         w("Not run: " + "; ".join(f"{r['stage']} ({r['what']}{', estimate ' + str(round(r['estimateS'])) + ' s' if 'estimateS' in r else ''})" for r in skipped) + ".")

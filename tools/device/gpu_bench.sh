@@ -22,6 +22,12 @@
 #              the machine from the fp16 pack); shares the engine time with STAGES32 (FP32_SHARE).
 #   LAYOUT     NCHW or NHWC: onnxruntime's WebGPU preferredLayout for the engine's sessions (unset: the EP's default,
 #              NHWC in 1.30); fullsize-bench and profile-unet read it.
+#   DAWN_FLAGS  Dawn toggles replacing the defaults, entries separated by ';' (each entry is one dawn.node create()
+#              flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia,disable_robustness); fullsize-bench and
+#              profile-unet read it.
+#   LABEL      label of the fp16-pack engine run (fp16): engine-<label>-*.json and engine-<label>.log. Give a variant
+#              (LAYOUT, DAWN_FLAGS) its own label, e.g. LAYOUT=NCHW LABEL=nchw, so that it does not replace the
+#              default fp16 run; gpu_table.py lists every label other than fp16 and fp32 as a variant of it.
 #   PROFILE    e.g. unet:512,motion_unet:512,vae_decoder:512: one call of each part with every GPU dispatch timed
 #              (scripts/dawn/profile-unet.ts), after the engine stages; profile-<part>-<size>-<layout>.json.
 #   COMMIT     printed as the commit (the machine's .git can be older than the tree it was sent).
@@ -79,6 +85,11 @@ fi
 rm -rf "$RT/bench" && cp -r .dawn/bench "$RT/bench"
 log "payload ready"
 
+# What Dawn exposes on this GPU under a few toggle sets (scripts/dawn/adapter-probe.ts): whether tensor cores are
+# reachable (chromium-experimental-subgroup-matrix over VK_KHR_cooperative_matrix). Seconds; a failure stops nothing.
+"$RT/node" --liftoff-only "$RT/bench/adapter-probe.mjs" "$RT" > "$W/adapter-probe.jsonl" 2>&1 || true
+log "adapter probe: $(grep -c '^{' "$W/adapter-probe.jsonl") flag sets, subgroup-matrix exposed in $(grep -c '"subgroupMatrix":true' "$W/adapter-probe.jsonl"), a device with it in $(grep -c '"device":{"features"' "$W/adapter-probe.jsonl"), no adapter in $(grep -c '"adapter":null' "$W/adapter-probe.jsonl"), errors in $(grep -c '"error"' "$W/adapter-probe.jsonl") (adapter-probe.jsonl)"
+
 # PyTorch: needs the random weights (the export's first step) and the replay plans (from their scheduler).
 TORCH=${TORCH:-$([ -f "$W/torch.json" ] && grep -q '"finished"' "$W/torch.json" && echo 0 || echo 1)}
 if [ "$TORCH" = 1 ]; then
@@ -116,11 +127,16 @@ if [ "$(export_state)" = done ]; then
   STAGESLN=${STAGESLN:-none}
   END=$(( T0 + BUDGET - 15 ))
   share=$([ "$STAGES32" = none ] && [ "$STAGESLN" = none ] && echo 0 || echo "${FP32_SHARE:-40}")
-  engine "$FS/pack" fp16 $(( END - ( END - $(date +%s) ) * share / 100 )) "${STAGES16:-calls:256,calls:512,512:ddim-25,512:iv-iv-25,256:ddim-25,256:iv-iv-25,256:ddim-50,256:iv-iv-50,512:ddim-50,512:iv-iv-50}"
+  # The GroupNorm-as-LayerNorm pack (tools/export/groupnorm.py) is made once per machine, beside the first engine run.
+  LN_PID=
+  if [ "$STAGESLN" != none ] && [ ! -f "$FS/pack-ln/manifest.json" ]; then
+    python3 -m tools.export.groupnorm "$FS/pack" "$FS/pack-ln" >> "$W/driver.log" 2>&1 &
+    LN_PID=$!
+  fi
+  engine "$FS/pack" "${LABEL:-fp16}" $(( END - ( END - $(date +%s) ) * share / 100 )) "${STAGES16:-calls:256,calls:512,512:ddim-25,512:iv-iv-25,256:ddim-25,256:iv-iv-25,256:ddim-50,256:iv-iv-50,512:ddim-50,512:iv-iv-50}"
   engine "$FS/pack-fp32" fp32 "$END" "$STAGES32"
   if [ "$STAGESLN" != none ]; then
-    # The same fp16 pack with its GroupNorms as LayerNormalization (tools/export/groupnorm.py), made once per machine.
-    [ -f "$FS/pack-ln/manifest.json" ] || python3 -m tools.export.groupnorm "$FS/pack" "$FS/pack-ln" >> "$W/driver.log" 2>&1
+    [ -n "$LN_PID" ] && wait "$LN_PID"
     engine "$FS/pack-ln" ln "$END" "$STAGESLN"
   fi
 else
