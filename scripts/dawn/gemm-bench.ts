@@ -172,18 +172,28 @@ function gemmShader(t: Tiling): string {
   const bn = blockN(t);
   const acc: string[] = [];
   for (let i = 0; i < t.tilesM; i++) for (let j = 0; j < t.tilesN; j++) acc.push(`acc_${i}_${j}`);
-  const left = (i: number, source: string) => `let left_${i} = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>(${source});`;
-  const right = (j: number, source: string) => `let right_${j} = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>, row_major>(${source});`;
+  const left = (i: number, source: string) =>
+    `let left_${i} = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>(${source});`;
+  const right = (j: number, source: string) =>
+    `let right_${j} = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>, row_major>(${source});`;
   const multiply = acc.map((name) => {
     const [, i, j] = name.split('_');
     return `${name} = subgroupMatrixMultiplyAccumulate(left_${i}, right_${j}, ${name});`;
   });
   const loads = (k: string, fromShared: boolean) => [
     ...Array.from({ length: t.tilesM }, (_, i) =>
-      left(i, fromShared ? `&tile_a, (sub_row + ${i * 16}u) * ${t.sharedK}u + ${k}, ${t.sharedK}u` : `&a, (row0 + ${i * 16}u) * dims.k + ${k}, dims.k`),
+      left(
+        i,
+        fromShared
+          ? `&tile_a, (sub_row + ${i * 16}u) * ${t.sharedK}u + ${k}, ${t.sharedK}u`
+          : `&a, (row0 + ${i * 16}u) * dims.k + ${k}, dims.k`,
+      ),
     ),
     ...Array.from({ length: t.tilesN }, (_, j) =>
-      right(j, fromShared ? `&tile_b, ${k} * ${bn}u + sub_col + ${j * 16}u, ${bn}u` : `&b, ${k} * dims.n + col0 + ${j * 16}u, dims.n`),
+      right(
+        j,
+        fromShared ? `&tile_b, ${k} * ${bn}u + sub_col + ${j * 16}u, ${bn}u` : `&b, ${k} * dims.n + col0 + ${j * 16}u, dims.n`,
+      ),
     ),
     ...multiply,
   ];
@@ -295,7 +305,10 @@ function gemmRun(pipeline: GPUComputePipeline, t: Tiling, ops: Operands): Run {
   };
 }
 
-async function timeRun(encodeOnce: () => Promise<void> | void, iterations = ITERATIONS): Promise<{ medianMs: number; minMs: number }> {
+async function timeRun(
+  encodeOnce: () => Promise<void> | void,
+  iterations = ITERATIONS,
+): Promise<{ medianMs: number; minMs: number }> {
   const times: number[] = [];
   for (let i = 0; i < iterations + 2; i++) {
     const started = performance.now();
@@ -348,9 +361,16 @@ function halfInput(name: string, dims: (number | string)[]) {
     },
   });
 }
-function modelBytes(node: InstanceType<typeof onnx.NodeProto>, inputs: ReturnType<typeof halfInput>[], output: ReturnType<typeof halfInput>, initializer: InstanceType<typeof onnx.TensorProto>[] = []) {
+function modelBytes(
+  node: InstanceType<typeof onnx.NodeProto>,
+  inputs: ReturnType<typeof halfInput>[],
+  output: ReturnType<typeof halfInput>,
+  initializer: InstanceType<typeof onnx.TensorProto>[] = [],
+) {
   const graph = onnx.GraphProto.create({ name: node.opType, node: [node], input: inputs, output: [output], initializer });
-  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph })).finish();
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph }),
+  ).finish();
 }
 const matmulModel = modelBytes(
   onnx.NodeProto.create({ name: 'matmul', opType: 'MatMul', input: ['a', 'b'], output: ['c'] }),
@@ -395,9 +415,19 @@ async function ortConv(): Promise<{ medianMs: number; minMs: number; gflop: numb
     }),
     [halfInput('x', [batch, channels, size, size])],
     halfInput('y', [batch, channels, size, size]),
-    [onnx.TensorProto.create({ name: 'w', dataType: FLOAT16, dims: [channels, channels, 3, 3], rawData: new Uint8Array(weights.buffer) })],
+    [
+      onnx.TensorProto.create({
+        name: 'w',
+        dataType: FLOAT16,
+        dims: [channels, channels, 3, 3],
+        rawData: new Uint8Array(weights.buffer),
+      }),
+    ],
   );
-  const session = await ort.InferenceSession.create(model, { executionProviders: [webgpu], preferredOutputLocation: 'gpu-buffer' });
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [webgpu],
+    preferredOutputLocation: 'gpu-buffer',
+  });
   const x = filledHalves(batch * channels * size * size, 4);
   const feeds = { x: ort.Tensor.fromGpuBuffer(x, { dataType: 'float16', dims: [batch, channels, size, size] }) };
   let output: { dispose(): void } | null = null;
@@ -426,7 +456,13 @@ const pipelines = new Map<string, GPUComputePipeline>();
 if (subgroupMatrix) {
   for (const t of TILINGS) {
     try {
-      pipelines.set(t.name, await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: gemmShader(t) }), entryPoint: 'main' } }));
+      pipelines.set(
+        t.name,
+        await device.createComputePipelineAsync({
+          layout: 'auto',
+          compute: { module: device.createShaderModule({ code: gemmShader(t) }), entryPoint: 'main' },
+        }),
+      );
     } catch (error) {
       print('pipeline failed', { kernel: t.name, error: error instanceof Error ? error.message : String(error) });
     }
@@ -456,7 +492,11 @@ for (const problem of CHECK) {
   const ortRun = ortMatmulRun(ops);
   await ortRun.run();
   await device.queue.onSubmittedWorkDone();
-  print('check', { kernel: 'onnxruntime-web MatMul (f16 out)', problem: problem.name, maxRelativeError: await check(ortRun.last(), problem) });
+  print('check', {
+    kernel: 'onnxruntime-web MatMul (f16 out)',
+    problem: problem.name,
+    maxRelativeError: await check(ortRun.last(), problem),
+  });
   ops.a.destroy();
   ops.b.destroy();
 }
@@ -465,18 +505,39 @@ for (const problem of PROBLEMS) {
   const ops = operands(problem);
   const ortRun = ortMatmulRun(ops);
   const ortTime = await timeRun(ortRun.run);
-  print('gemm', { problem: problem.name, m: problem.m, k: problem.k, n: problem.n, kernel: 'onnxruntime-web MatMul', ...ortTime, tflops: tflops(problem, ortTime.medianMs) });
+  print('gemm', {
+    problem: problem.name,
+    m: problem.m,
+    k: problem.k,
+    n: problem.n,
+    kernel: 'onnxruntime-web MatMul',
+    ...ortTime,
+    tflops: tflops(problem, ortTime.medianMs),
+  });
   for (const t of TILINGS) {
     const pipeline = pipelines.get(t.name);
     if (!pipeline || !checked.has(t.name) || failed.has(t.name) || problem.m % blockM(t) || problem.n % blockN(t)) continue;
     const run = gemmRun(pipeline, t, ops);
     const time = await timeRun(() => submit(run));
-    print('gemm', { problem: problem.name, m: problem.m, k: problem.k, n: problem.n, kernel: t.name, ...time, tflops: tflops(problem, time.medianMs) });
+    print('gemm', {
+      problem: problem.name,
+      m: problem.m,
+      k: problem.k,
+      n: problem.n,
+      kernel: t.name,
+      ...time,
+      tflops: tflops(problem, time.medianMs),
+    });
     run.output.destroy();
   }
   ops.a.destroy();
   ops.b.destroy();
 }
 const conv = await ortConv();
-print('conv', { problem: `Conv 3×3 ${CONV.channels}→${CONV.channels} on [${CONV.batch},${CONV.channels},${CONV.size},${CONV.size}]`, kernel: 'onnxruntime-web Conv', ...conv, tflops: conv.gflop / conv.medianMs });
+print('conv', {
+  problem: `Conv 3×3 ${CONV.channels}→${CONV.channels} on [${CONV.batch},${CONV.channels},${CONV.size},${CONV.size}]`,
+  kernel: 'onnxruntime-web Conv',
+  ...conv,
+  tflops: conv.gflop / conv.medianMs,
+});
 writeFileSync(resultsPath, JSON.stringify(records, null, 1));
