@@ -157,11 +157,19 @@ interface Tiling {
   subgroupsN: number;
   /** Stage A and B tiles of this depth in workgroup memory; 0: load straight from the storage buffers. */
   sharedK: number;
+  /** Halves added to each staged row (spreads the rows over the shared-memory banks). */
+  pad?: number;
 }
+// Named by workgroup block, subgroup tile (16×16 result tiles per subgroup) and staging.
 const TILINGS: Tiling[] = [
-  { name: 'sgmat direct 64×64', tilesM: 2, tilesN: 2, subgroupsM: 2, subgroupsN: 2, sharedK: 0 },
-  { name: 'sgmat shared 128×64', tilesM: 2, tilesN: 4, subgroupsM: 4, subgroupsN: 1, sharedK: 32 },
-  { name: 'sgmat shared 128×128', tilesM: 4, tilesN: 2, subgroupsM: 2, subgroupsN: 4, sharedK: 32 },
+  { name: 'sgmat direct 64×64, 2×2 tiles', tilesM: 2, tilesN: 2, subgroupsM: 2, subgroupsN: 2, sharedK: 0 },
+  { name: 'sgmat direct 128×64, 4×2 tiles', tilesM: 4, tilesN: 2, subgroupsM: 2, subgroupsN: 2, sharedK: 0 },
+  { name: 'sgmat direct 128×128, 4×4 tiles', tilesM: 4, tilesN: 4, subgroupsM: 2, subgroupsN: 2, sharedK: 0 },
+  { name: 'sgmat shared 128×64, 2×4 tiles, K32', tilesM: 2, tilesN: 4, subgroupsM: 4, subgroupsN: 1, sharedK: 32 },
+  { name: 'sgmat shared 128×64, 2×4 tiles, K32 pad 8', tilesM: 2, tilesN: 4, subgroupsM: 4, subgroupsN: 1, sharedK: 32, pad: 8 },
+  { name: 'sgmat shared 128×64, 4×2 tiles, K64 pad 8', tilesM: 4, tilesN: 2, subgroupsM: 2, subgroupsN: 2, sharedK: 64, pad: 8 },
+  { name: 'sgmat shared 128×128, 4×2 tiles, K32', tilesM: 4, tilesN: 2, subgroupsM: 2, subgroupsN: 4, sharedK: 32 },
+  { name: 'sgmat shared 128×128, 4×4 tiles, K32 pad 8', tilesM: 4, tilesN: 4, subgroupsM: 2, subgroupsN: 2, sharedK: 32, pad: 8 },
 ];
 const blockM = (t: Tiling) => t.tilesM * t.subgroupsM * 16;
 const blockN = (t: Tiling) => t.tilesN * t.subgroupsN * 16;
@@ -170,6 +178,8 @@ function gemmShader(t: Tiling): string {
   const threads = 32 * t.subgroupsM * t.subgroupsN;
   const bm = blockM(t);
   const bn = blockN(t);
+  const strideA = t.sharedK + (t.pad ?? 0);
+  const strideB = bn + (t.pad ?? 0);
   const acc: string[] = [];
   for (let i = 0; i < t.tilesM; i++) for (let j = 0; j < t.tilesN; j++) acc.push(`acc_${i}_${j}`);
   const left = (i: number, source: string) =>
@@ -185,14 +195,16 @@ function gemmShader(t: Tiling): string {
       left(
         i,
         fromShared
-          ? `&tile_a, (sub_row + ${i * 16}u) * ${t.sharedK}u + ${k}, ${t.sharedK}u`
+          ? `&tile_a, (sub_row + ${i * 16}u) * ${strideA}u + ${k}, ${strideA}u`
           : `&a, (row0 + ${i * 16}u) * dims.k + ${k}, dims.k`,
       ),
     ),
     ...Array.from({ length: t.tilesN }, (_, j) =>
       right(
         j,
-        fromShared ? `&tile_b, ${k} * ${bn}u + sub_col + ${j * 16}u, ${bn}u` : `&b, ${k} * dims.n + col0 + ${j * 16}u, dims.n`,
+        fromShared
+          ? `&tile_b, ${k} * ${strideB}u + sub_col + ${j * 16}u, ${strideB}u`
+          : `&b, ${k} * dims.n + col0 + ${j * 16}u, dims.n`,
       ),
     ),
     ...multiply,
@@ -208,15 +220,15 @@ function gemmShader(t: Tiling): string {
       let r = e / ${t.sharedK / 4}u;
       let c = (e % ${t.sharedK / 4}u) * 4u;
       let v = a4[((block_row + r) * dims.k + k0 + c) / 4u];
-      tile_a[r * ${t.sharedK}u + c] = v.x; tile_a[r * ${t.sharedK}u + c + 1u] = v.y;
-      tile_a[r * ${t.sharedK}u + c + 2u] = v.z; tile_a[r * ${t.sharedK}u + c + 3u] = v.w;
+      tile_a[r * ${strideA}u + c] = v.x; tile_a[r * ${strideA}u + c + 1u] = v.y;
+      tile_a[r * ${strideA}u + c + 2u] = v.z; tile_a[r * ${strideA}u + c + 3u] = v.w;
     }
     for (var e = lid; e < ${(t.sharedK * bn) / 4}u; e += ${threads}u) {
       let r = e / ${bn / 4}u;
       let c = (e % ${bn / 4}u) * 4u;
       let v = b4[((k0 + r) * dims.n + block_col + c) / 4u];
-      tile_b[r * ${bn}u + c] = v.x; tile_b[r * ${bn}u + c + 1u] = v.y;
-      tile_b[r * ${bn}u + c + 2u] = v.z; tile_b[r * ${bn}u + c + 3u] = v.w;
+      tile_b[r * ${strideB}u + c] = v.x; tile_b[r * ${strideB}u + c + 1u] = v.y;
+      tile_b[r * ${strideB}u + c + 2u] = v.z; tile_b[r * ${strideB}u + c + 3u] = v.w;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${t.sharedK}u; kk += 16u) {
@@ -237,7 +249,7 @@ struct Dims { m: u32, k: u32, n: u32, pad: u32 }
 @group(0) @binding(3) var<uniform> dims: Dims;
 @group(0) @binding(4) var<storage, read> a4: array<vec4<f16>>;
 @group(0) @binding(5) var<storage, read> b4: array<vec4<f16>>;
-${t.sharedK ? `var<workgroup> tile_a: array<f16, ${bm * t.sharedK}>;\nvar<workgroup> tile_b: array<f16, ${t.sharedK * bn}>;` : ''}
+${t.sharedK ? `var<workgroup> tile_a: array<f16, ${bm * strideA}>;\nvar<workgroup> tile_b: array<f16, ${t.sharedK * strideB}>;` : ''}
 @compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   // NVIDIA's 32-lane subgroups are consecutive invocation indices.
