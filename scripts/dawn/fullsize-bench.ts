@@ -28,7 +28,12 @@ if (!payload || !packDir || !deadlineArg || !resultsPath) {
   throw new Error('usage: fullsize-bench.mjs <payload dir> <pack dir> <deadline, unix ms> <results.json>');
 }
 const deadline = Number(deadlineArg);
-/** `calls:<size>` (per-call times) or `<size>:<sampler>-<steps>` (a whole generation), run in this order. */
+const resultsStem = resultsPath.replace(/\.json$/, '');
+/**
+ * `calls:<size>` (per-call times) or `<size>:<sampler>-<steps>[:option]` (a whole generation), run in this order.
+ * Options: `cpu-latents` (latents on the CPU between calls), `profile` (every dispatch timed), `save` (final latents
+ * and frames written beside the results).
+ */
 const STAGES = (process.env.STAGES ?? 'calls:256,256:ddim-25,256:iv-iv-25,calls:512,512:ddim-25,256:ddim-50,256:iv-iv-50')
   .split(',')
   .filter(Boolean);
@@ -192,7 +197,7 @@ function summary(run: Run) {
 
 /** Whole generation `<sampler>-<steps>` at `size`², when its estimate from the per-call times fits before the deadline. */
 async function wholeGeneration(size: number, name: string, option?: string): Promise<void> {
-  if (option !== undefined && option !== 'cpu-latents' && option !== 'profile')
+  if (option !== undefined && option !== 'cpu-latents' && option !== 'profile' && option !== 'save')
     throw new Error(`unknown stage option "${option}"`);
   const match = /^(.+)-(\d+)$/.exec(name);
   if (!match) throw new Error(`"${name}" is not <sampler>-<steps>`);
@@ -216,6 +221,17 @@ async function wholeGeneration(size: number, name: string, option?: string): Pro
   const dispatches = option === 'profile' && profiler ? await profiler.collect() : null;
   print('generation', { size, sampler: variant, steps, estimateS, ...(option ? { option } : {}), ...summary(run) });
   if (dispatches) print('dispatch profile', { size, sampler: variant, steps, ...dispatchSummary(dispatches) });
+  if (option === 'save') {
+    // The final latents and frames beside the results, so that two packs' runs of the same request (seed 7, same
+    // prompt) can be compared value by value: tools/bench/compare_outputs.py (fp16 against fp32).
+    const stem = `${resultsStem}-${size}-${variant}-${steps}`;
+    writeFileSync(
+      `${stem}.latents.f32`,
+      new Uint8Array(run.result.latents.buffer, run.result.latents.byteOffset, run.result.latents.byteLength),
+    );
+    writeFileSync(`${stem}.frames.rgba`, run.result.frames.rgba);
+    print('saved', { size, sampler: variant, steps, stem, latentShape: run.result.latentShape, frames: run.result.frames.count });
+  }
 }
 
 /**

@@ -12,7 +12,7 @@
  * ';', as for fullsize-bench.ts) replaces the default Dawn toggles; full-resolution timestamps are kept unless it sets
  * its own disable-dawn-features entry.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readWholeFile } from '../../src/cli/models-dir.js';
 import { float32ToHalf } from '../../src/runtime/half.js';
@@ -46,11 +46,22 @@ const manifest = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')
   precision: 'fp16' | 'fp32';
   textEmbeddingWidth: number;
   videoTextEmbeddings?: 'per-video' | 'per-frame';
+  components: Record<string, { model: string; externalData?: string[] }>;
 };
-const model = readFileSync(join(packDir, part, 'model.onnx'));
-const dataPath = join(packDir, part, 'model.onnx_data');
-// readWholeFile: the full-size VDM's external data (2.6 GB) is over what readFileSync reads in one piece.
-const externalData = existsSync(dataPath) ? [{ path: 'model.onnx_data', data: await readWholeFile(dataPath) }] : undefined;
+const component = manifest.components[{ unet: 'imageUnet', motion_unet: 'videoUnet', vae_decoder: 'vaeDecoder' }[part] ?? part];
+if (!component) throw new Error(`the pack has no ${part}`);
+const model = readFileSync(join(packDir, component.model));
+// Every external-data file the manifest lists, under the name the graph refers to it by. readWholeFile: a file
+// over 2 GiB is more than readFileSync reads in one piece.
+const externalData =
+  component.externalData && component.externalData.length > 0
+    ? await Promise.all(
+        component.externalData.map(async (path) => ({
+          path: path.slice(path.lastIndexOf('/') + 1),
+          data: await readWholeFile(join(packDir, path)),
+        })),
+      )
+    : undefined;
 const started = performance.now();
 const session: OrtSession = await ort.InferenceSession.create(model, {
   executionProviders: [layout ? { name: 'webgpu', preferredLayout: layout } : 'webgpu'],

@@ -266,6 +266,16 @@ def tables(out: Path, work: Path) -> str:
     t_peak = smi_peak(work, "torch-start", "torch-end", pick="last")
     w(f"- Card memory in use (nvidia-smi: rise within the benchmark's window): engine {fmt(e_peak)} MiB, "
       f"PyTorch {fmt(t_peak)} MiB{' (with the export beside it)' if concurrent else ''}.")
+    compared = load_json(out / "compare.json", [])
+    if compared:
+        w("")
+        w("### fp16 against fp32, same request (seed 7), final latents and frames (tools/bench/compare_outputs.py)")
+        w("")
+        w("| request | latents max abs diff / max abs ref | latents RMS diff / RMS | frames max diff (LSB) | mean (LSB) | values over 8 LSB |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for r in compared:
+            w(f"| {r['request']} | {r['latents_rel']:.2e} | {r['latents_rms_rel']:.2e} | {r['frames_max_lsb']} | "
+              f"{r['frames_mean_lsb']:.2f} | {r['frames_over_8_lsb_pct']:.2f} % |")
     profiles = sorted(out.glob("profile-*.json"))
     gen_profiles = [r for r in engine if r.get("what") == "dispatch profile"]
     if profiles or gen_profiles:

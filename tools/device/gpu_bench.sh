@@ -140,9 +140,12 @@ for item in $(echo "${PROFILE:-}" | tr ',' ' '); do
   log "profile $item ($lay): $(grep -A3 "^$part $size" "$W/profile.log" | tail -n 4 | tr '\n' ' ' | cut -c1-400)"
 done
 
+# fp16 against fp32 where both packs ran a `:save` stage of the same request.
+ls "$W"/engine-fp32-*.latents.f32 >/dev/null 2>&1 && python3 -m tools.bench.compare_outputs "$W" | while read -r line; do log "$line"; done
+
 kill "$SMI" 2>/dev/null
 cp "$FS"/pack*-export-check.json "$FS"/pack-optimize.json "$W/" 2>/dev/null
 python3 -m tools.bench.gpu_table --out-dir "$W" --work-dir "$W" > "$OUT/table.md" 2>> "$W/driver.log"
-tar czf "$OUT/results.tgz" -C "$W" --exclude=plans . 2>/dev/null
+tar czf "$OUT/results.tgz" -C "$W" --exclude=plans --exclude="*.f32" --exclude="*.rgba" . 2>/dev/null
 cat "$OUT/table.md"
 log "end"

@@ -7,7 +7,7 @@ Conventions (what the engine reads from the session metadata; see src/runtime/si
 - motion_unet (VDM): sample [batch, 4, frames, h, w], timestep float32 [1], encoder_hidden_states
   [batch, 77, D] (one row per video; the graph repeats it per frame, as diffusers <= 0.30 did) -> out_sample
 - vae_decoder: latent_sample [batch, 4, h, w] (already divided by the scaling factor) -> sample [batch, 3, 8h, 8w]
-Graphs over 2 GB are saved as model.onnx + model.onnx_data (one external-data file per part).
+Graphs over 2 GB are saved as model.onnx + model.onnx_data[.1, .2, ...] (external-data files of at most 1 GiB).
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
+
+from tools.export.external_data import save_with_external_data
 
 OPSET = 17
 TWO_GB = 2**31 - 1
@@ -95,13 +97,12 @@ def _save(model_proto_path: Path, out_dir: Path) -> list[str]:
     model = onnx.load(str(model_proto_path), load_external_data=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "model.onnx"
-    for stale in (target, out_dir / "model.onnx_data"):
-        stale.unlink(missing_ok=True)
     if exported_bytes < TWO_GB:
+        for stale in [target, *out_dir.glob("model.onnx_data*")]:
+            stale.unlink(missing_ok=True)
         onnx.save_model(model, str(target))
         return ["model.onnx"]
-    onnx.save_model(model, str(target), save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=1024)
-    return ["model.onnx", "model.onnx_data"]
+    return save_with_external_data(model, target)
 
 
 def _export(module: torch.nn.Module, args: tuple, out_dir: Path, input_names, output_names, dynamic_axes) -> list[str]:

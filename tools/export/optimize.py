@@ -170,19 +170,20 @@ def _lap(started: float, phase: str, part_dir: Path) -> float:
 
 
 def _save(model, part_dir: Path) -> list[str]:
-    """Save an OnnxModel as part_dir/model.onnx, with every initializer in one model.onnx_data beside it (the
-    name the engine and manifest use) when the graph is over 2 GB."""
+    """Save an OnnxModel as part_dir/model.onnx; a graph over 2 GB keeps its initializers in external-data files
+    of at most 1 GiB beside it (external_data.py says why)."""
     import onnx
 
+    from tools.export.external_data import save_with_external_data
+
     big = not _byte_size_ok(model.model) or model.model.ByteSize() > 2**31 - 1
-    for stale in (part_dir / "model.onnx", part_dir / "model.onnx_data"):
-        stale.unlink(missing_ok=True)
     model.topological_sort()
     if not big:
+        for stale in [part_dir / "model.onnx", *part_dir.glob("model.onnx_data*")]:
+            stale.unlink(missing_ok=True)
         onnx.save_model(model.model, str(part_dir / "model.onnx"))
         return ["model.onnx"]
-    onnx.save_model(model.model, str(part_dir / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=1024)
-    return ["model.onnx", "model.onnx_data"]
+    return save_with_external_data(model.model, part_dir / "model.onnx")
 
 
 def _reload_external_data(model, base_dir: Path) -> None:
