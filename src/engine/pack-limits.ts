@@ -5,7 +5,8 @@ import type { Backend } from './types.js';
  * onnxruntime-web is a 32-bit WebAssembly build: its memory, through which every model file and external-data
  * file passes on its way into a session, tops out at 4 GiB, and one typed array cannot hold a file that large
  * either. An fp32 export of AnimateDiff's video UNet is one 5.25 GB external-data file; loading it failed with
- * "RangeError: Invalid typed array length" after the whole download (docs/performance.md, GPU). On the WASM
+ * "RangeError: Invalid typed array length" after the whole download (docs/performance.md, GPU); split into
+ * files of at most 1 GiB (tools/export/external_data.py) the same weights load and run on WebGPU. On the WASM
  * backend all weights stay in that memory, so the pack's model files together must fit as well.
  */
 export const WASM_MEMORY_LIMIT_BYTES = 2 ** 32;
@@ -35,7 +36,8 @@ export function checkPackFitsRuntime(manifest: PackManifest, backend: Backend): 
   if (largest.size >= WASM_MEMORY_LIMIT_BYTES) {
     throw new PackTooLargeError(
       `${largest.path} is ${GB(largest.size)}, more than onnxruntime-web can load as one file (its WebAssembly memory ` +
-        `is limited to 4 GiB). ${manifest.precision === 'fp32' ? 'Export this pack in fp16 (the exporter’s default), which halves its files.' : 'Split the model’s external data into files under 4 GiB.'}`,
+        `is limited to 4 GiB). Export it again with this project's exporter, which splits external data into files of at ` +
+        `most 1 GiB${manifest.precision === 'fp32' ? ', or in fp16 (its default), which also halves the download' : ''}.`,
     );
   }
   const total = files.reduce((n, f) => n + f.size, 0);

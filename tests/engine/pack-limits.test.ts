@@ -35,7 +35,7 @@ describe('checkPackFitsRuntime', () => {
     expect(() => checkPackFitsRuntime(bundled(), 'webgpu')).not.toThrow();
   });
 
-  it('refuses a model file of 4 GiB or more on every backend, naming it and pointing an fp32 pack to fp16', () => {
+  it('refuses a model file of 4 GiB or more on every backend, naming it and pointing to a re-export (split files, or fp16)', () => {
     const m = resized({ 'motion_unet/model.onnx': 5.25 * GB }, 'fp32');
     for (const backend of ['webgpu', 'wasm'] as const) {
       const error = (() => {
@@ -48,7 +48,9 @@ describe('checkPackFitsRuntime', () => {
       })();
       expect(error).toBeInstanceOf(PackTooLargeError);
       expect(error?.message).toMatch(/^motion_unet\/model\.onnx is 5\.25 GB, more than onnxruntime-web can load as one file/);
-      expect(error?.message).toMatch(/Export this pack in fp16/);
+      expect(error?.message).toMatch(
+        /Export it again with this project's exporter, which splits external data into files of at most 1 GiB, or in fp16/,
+      );
     }
     // One byte under the limit is allowed on WebGPU.
     expect(() =>

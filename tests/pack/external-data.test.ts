@@ -13,7 +13,7 @@ import {
 import { externalDataLocations, OnnxFormatError } from '../../src/runtime/pack/onnx-external-refs.js';
 import { describeSd15Folder, Sd15FolderError } from '../../src/runtime/pack/sd15-folder.js';
 import { ortModule as ort } from '../runtime/ort-session.js';
-import { embeddedModel, expected, externalModel } from './onnx-external.js';
+import { chunkedExternalModel, embeddedModel, expected, externalModel } from './onnx-external.js';
 
 /** File listings of the two public SD1.5 repositories (diffusers-ONNX layout). */
 const NMKD_FP16 = [
@@ -112,6 +112,25 @@ describe.each(LAYOUTS)('%s layout', (_repo, listing, dataName) => {
     const { model, data } = externalModel(dataName);
     await expect(
       ort.InferenceSession.create(model, { executionProviders: ['wasm'], externalData: [{ path: `unet/${dataName}`, data }] }),
+    ).rejects.toThrow();
+  });
+});
+
+describe('external data in several files (the exporter over 2 GB)', () => {
+  it('reads every file the graph names, and onnxruntime-web runs it with all of them as externalData', async () => {
+    const { model, files } = chunkedExternalModel('model.onnx_data');
+    expect(externalDataLocations(model, 'motion_unet/model.onnx')).toEqual(['model.onnx_data', 'model.onnx_data.1']);
+    const byPath = new Map(files.map((f) => [`motion_unet/${f.name}`, f.data]));
+    const externalData = await externalDataOption(
+      files.map((f) => ({ packPath: `motion_unet/${f.name}`, location: f.name })),
+      (packPath) => byPath.get(packPath) as Uint8Array,
+    );
+    expect(externalData.map((e) => (typeof e === 'string' ? e : e.path))).toEqual(['model.onnx_data', 'model.onnx_data.1']);
+    const { x, y } = await run(model, withExternalData({ executionProviders: ['wasm'] }, externalData));
+    expect(y).toEqual(expected(x));
+    // Without the second file the session cannot be made.
+    await expect(
+      ort.InferenceSession.create(model, { executionProviders: ['wasm'], externalData: externalData.slice(0, 1) }),
     ).rejects.toThrow();
   });
 });

@@ -46,6 +46,31 @@ function tensorValue(name: string) {
  */
 export function externalModel(location: string, opts: { inConstant?: boolean } = {}): { model: Uint8Array; data: Uint8Array } {
   const b = externalTensor('b', location, 16);
+  return buildExternal(location, b, opts, new Uint8Array(new Float32Array([...W, ...B]).buffer));
+}
+
+/**
+ * The exporter's layout for big graphs (tools/export/external_data.py): initializers spread over several files,
+ * here w in `location` and b at offset 0 of `location`.1.
+ */
+export function chunkedExternalModel(location: string): { model: Uint8Array; files: { name: string; data: Uint8Array }[] } {
+  const second = `${location}.1`;
+  const { model } = buildExternal(location, externalTensor('b', second, 0), {}, new Uint8Array());
+  return {
+    model,
+    files: [
+      { name: location, data: new Uint8Array(new Float32Array(W).buffer) },
+      { name: second, data: new Uint8Array(new Float32Array(B).buffer) },
+    ],
+  };
+}
+
+function buildExternal(
+  location: string,
+  b: ReturnType<typeof externalTensor>,
+  opts: { inConstant?: boolean },
+  data: Uint8Array,
+): { model: Uint8Array; data: Uint8Array } {
   const nodes = [
     onnx.NodeProto.create({ opType: 'Add', input: ['x', 'w'], output: ['s'], name: 'add' }),
     onnx.NodeProto.create({ opType: 'Mul', input: ['s', 'b'], output: ['y'], name: 'mul' }),
@@ -72,7 +97,6 @@ export function externalModel(location: string, opts: { inConstant?: boolean } =
       output: [tensorValue('y')],
     },
   });
-  const data = new Uint8Array(new Float32Array([...W, ...B]).buffer);
   return { model: onnx.ModelProto.encode(model).finish(), data };
 }
 

@@ -117,7 +117,8 @@ def signed_pct(new, base) -> str:
 
 
 def gen_key(r: dict) -> tuple:
-    return (r["size"], r["sampler"], r["steps"], r.get("option", ""))
+    option = r.get("option", "")
+    return (r["size"], r["sampler"], r["steps"], "" if option == "save" else option)
 
 
 def tables(out: Path, work: Path) -> str:
@@ -137,7 +138,8 @@ def tables(out: Path, work: Path) -> str:
     adapter = next(iter(by("adapter")), {})
     load = next(iter(by("load")), {})
     per_call = {r["size"]: r for r in by("per call")}
-    gens = {gen_key(r): r for r in by("generation") if not r.get("option")}
+    # A `:save` stage only writes its outputs afterwards: its times are a plain generation's.
+    gens = {gen_key(r): r for r in by("generation") if r.get("option") in (None, "", "save")}
     extra_gens = [("fp16, latents on the CPU between calls", r) for r in by("generation") if r.get("option") == "cpu-latents"]
     extra_gens += [("fp32 pack", r) for r in engine32 if r.get("what") == "generation"]
     extra_gens += [(d, r) for _, d, records, _ in variants for r in records if r.get("what") == "generation"]

@@ -44,4 +44,8 @@ def save_with_external_data(model, target: Path, chunk_bytes: int = CHUNK_BYTES)
         used += size
     # save_model writes every tensor marked external that still holds its bytes, appending to its location.
     onnx.save_model(model, str(target))
+    # Recent onnx creates external-data files owner-only (0600, seen on the GPU machine); a pack is served to
+    # browsers by whatever web server the user runs, so the data files get the model file's permissions.
+    for name in names:
+        (target.parent / name).chmod(target.stat().st_mode & 0o777)
     return ["model.onnx", *names]

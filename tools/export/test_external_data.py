@@ -36,6 +36,7 @@ def test_chunks_stay_under_the_limit_and_round_trip(tmp_path: Path):
     for name in names[1:]:
         size = (tmp_path / name).stat().st_size
         assert 0 < size <= limit, (name, size)
+        assert (tmp_path / name).stat().st_mode & 0o777 == (tmp_path / "model.onnx").stat().st_mode & 0o777
     loaded = onnx.load(str(tmp_path / "model.onnx"), load_external_data=True)
     back = {t.name: numpy_helper.to_array(t) for t in loaded.graph.initializer}
     assert back.keys() == original.keys()
