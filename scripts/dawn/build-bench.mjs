@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { build } from 'vite';
 
 const outDir = process.argv[2] ?? '.dawn/bench';
-const entries = ['engine-bench', 'fullsize-bench', 'plan', 'profile-unet', 'adapter-probe', 'gemm-bench'];
+const entries = ['engine-bench', 'fullsize-bench', 'plan', 'profile-unet', 'adapter-probe', 'gemm-bench', 'capture-bench'];
 await build({
   configFile: false,
   publicDir: false,
