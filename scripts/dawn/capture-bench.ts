@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrtModule, OrtSession } from '../../src/runtime/ort.js';
-import { setUpDawn } from './dawn-env.js';
+import { setUpDawn, sharedOrtDevice } from './dawn-env.js';
 
 const [payload, packDir, resultsPath] = process.argv.slice(2);
 if (!payload || !packDir || !resultsPath) throw new Error('usage: capture-bench.mjs <payload dir> <pack dir> <results.json>');
@@ -29,20 +29,8 @@ const print = (what: string, record: Record<string, unknown>) => {
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const ort: OrtModule = await setUpDawn(payload, process.env.DAWN_FLAGS?.split(';').filter(Boolean));
-const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
-if (!adapter) throw new Error('no WebGPU adapter');
-const limits: Record<string, number> = {};
-for (const key in adapter.limits) {
-  const value = (adapter.limits as unknown as Record<string, unknown>)[key];
-  if (typeof value === 'number') limits[key] = value;
-}
 // One device for onnxruntime and the buffers fed to it.
-const device = await adapter.requestDevice({
-  requiredFeatures: [...adapter.features] as GPUFeatureName[],
-  requiredLimits: limits,
-});
-ort.env.webgpu.device = device;
-const webgpu = { name: 'webgpu', device } as unknown as 'webgpu';
+const { device, provider: webgpu } = await sharedOrtDevice(ort);
 
 const manifest = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')) as {
   nativeResolution: { width: number };

@@ -99,3 +99,21 @@ export function countGpuBuffers(): GpuBufferAccounting {
     },
   };
 }
+
+/**
+ * One device for onnxruntime and for buffers of our own fed to it (`Tensor.fromGpuBuffer` needs both on the same
+ * device): every feature and limit the adapter offers, published as `ort.env.webgpu.device`, and the
+ * `executionProviders` entry that makes sessions use it.
+ */
+export async function sharedOrtDevice(ort: OrtModule): Promise<{ adapter: GPUAdapter; device: GPUDevice; provider: 'webgpu' }> {
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const requiredLimits: Record<string, number> = {};
+  for (const key in adapter.limits) {
+    const value = (adapter.limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') requiredLimits[key] = value;
+  }
+  const device = await adapter.requestDevice({ requiredFeatures: [...adapter.features] as GPUFeatureName[], requiredLimits });
+  ort.env.webgpu.device = device;
+  return { adapter, device, provider: { name: 'webgpu', device } as unknown as 'webgpu' };
+}

@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { fromHalfBits, toHalfBits } from '../../src/runtime/half.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
-import { setUpDawn } from './dawn-env.js';
+import { setUpDawn, sharedOrtDevice } from './dawn-env.js';
 
 const { onnx } = onnxProto;
 const [payload, resultsPath, mode] = process.argv.slice(2);
@@ -43,20 +43,8 @@ const ort: OrtModule = await setUpDawn(
   payload,
   process.env.DAWN_FLAGS?.split(';').filter(Boolean) ?? ['enable-dawn-features=vulkan_enable_f16_on_nvidia,allow_unsafe_apis'],
 );
-const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
-if (!adapter) throw new Error('no WebGPU adapter');
+const { adapter, device, provider: webgpu } = await sharedOrtDevice(ort);
 const subgroupMatrix = adapter.features.has(SUBGROUP_MATRIX);
-const limits: Record<string, number> = {};
-for (const key in adapter.limits) {
-  const value = (adapter.limits as unknown as Record<string, unknown>)[key];
-  if (typeof value === 'number') limits[key] = value;
-}
-const device = await adapter.requestDevice({
-  requiredFeatures: [...adapter.features] as GPUFeatureName[],
-  requiredLimits: limits,
-});
-ort.env.webgpu.device = device;
-const webgpu = { name: 'webgpu', device } as unknown as 'webgpu';
 const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
 print('adapter', {
   device: info.device,
