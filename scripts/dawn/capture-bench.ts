@@ -72,7 +72,8 @@ const random = () => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-for (const { part, shapes } of PARTS) {
+// PARTS_ORDER=reverse runs the VDM first (is the IDM's failure tied to being the first captured session?).
+for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS].reverse() : PARTS) {
   const model = readFileSync(join(packDir, part, 'model.onnx'));
   const inputs = Object.fromEntries(Object.entries(shapes).map(([name, dims]) => [name, gpuBuffer(count(dims))]));
   const feeds = Object.fromEntries(
@@ -106,7 +107,13 @@ for (const { part, shapes } of PARTS) {
   const outName = plain.outputNames[0] as string;
   let captured: OrtSession | null = null;
   const capturedOut = gpuBuffer(outFloats);
-  const fetches = { [outName]: ort.Tensor.fromGpuBuffer(capturedOut, { dataType: 'float32', dims: outDims }) };
+  // FRESH_FETCHES=1 wraps the output buffer in a new Tensor for every run (the IDM's second captured run failed
+  // inside onnxruntime's buffer registration with one Tensor reused: is the Tensor object changed by a run?).
+  const fixedFetches = { [outName]: ort.Tensor.fromGpuBuffer(capturedOut, { dataType: 'float32', dims: outDims }) };
+  const fetches = () =>
+    process.env.FRESH_FETCHES === '1'
+      ? { [outName]: ort.Tensor.fromGpuBuffer(capturedOut, { dataType: 'float32', dims: outDims }) }
+      : fixedFetches;
   try {
     // Capture needs every node on the GPU; with the dynamic axes fixed, the shape subgraphs that onnxruntime
     // otherwise runs on the CPU can be folded away.
@@ -145,7 +152,7 @@ for (const { part, shapes } of PARTS) {
     fixedOutput.dispose();
     if (!captured || captureError) continue;
     try {
-      await captured.run(feeds as never, fetches as never);
+      await captured.run(feeds as never, fetches() as never);
     } catch (error) {
       captureError = message(error);
       continue;
@@ -167,7 +174,7 @@ for (const { part, shapes } of PARTS) {
   const plainTime = await time(async () => (await runPlain()).dispose());
   const fixedTime = await time(async () => (await runFixed()).dispose());
   const capturedTime =
-    captured && !captureError ? await time(() => (captured as OrtSession).run(feeds as never, fetches as never)) : null;
+    captured && !captureError ? await time(() => (captured as OrtSession).run(feeds as never, fetches() as never)) : null;
   print('capture', {
     part,
     shapes,
