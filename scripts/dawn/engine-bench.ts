@@ -2,7 +2,8 @@
  * The app's engine on a real GPU under Node: onnxruntime-web's native WebGPU EP on Dawn (npm `webgpu`,
  * dawn.node), set up as in shared/docs/gpu-recipe.md. It measures a generation with the latents kept on the
  * GPU against the same generation with every UNet output taken back to the CPU, and the GPU latent space's
- * scheduler passes and copies at SD1.5 video size, against the CPU code.
+ * scheduler passes and copies at SD1.5 video size, against the CPU code, and generations with the shapes pinned
+ * (LoadOptions.specializeShapes) against the graphs' dynamic axes.
  *
  * Bundled into one file by scripts/dawn/build-bench.mjs; run by scripts/dawn/run-on-gpu.sh on the GPU machine:
  *   node --liftoff-only engine-bench.mjs <payload dir> <pack dir>
@@ -156,5 +157,30 @@ space.release(gLatents);
 space.release(gOutput);
 print('space', { ...space.stats });
 await space.dispose();
+
+// ---- 3. Shape-pinned sessions (LoadOptions.specializeShapes) against dynamic ones, same request ----------------
+// The engine above pins the generation's shapes (the bundled pack is small enough on WebGPU); a second engine on
+// the same device keeps the graphs' dynamic axes. Same seed: the frames must agree.
+const dynamicEngine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
+await dynamicEngine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu', specializeShapes: false });
+await dynamicEngine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
+for (let round = 0; round < 2; round++) {
+  const pinned = await engine.generate(request);
+  const dynamic = await dynamicEngine.generate(request);
+  print('generate, shapes pinned', { round, ...summary(pinned) });
+  print('generate, dynamic shapes', { round, ...summary(dynamic) });
+  let maxLsb = 0;
+  for (let i = 0; i < pinned.frames.rgba.length; i++) {
+    maxLsb = Math.max(maxLsb, Math.abs((pinned.frames.rgba[i] as number) - (dynamic.frames.rgba[i] as number)));
+  }
+  print('pinned vs dynamic shapes', {
+    round,
+    latentsMaxRel: maxRel(pinned.latents, dynamic.latents),
+    framesMaxLsb: maxLsb,
+    modelMsPerCallSaved: (dynamic.timings.modelMs - pinned.timings.modelMs) / pinned.timings.calls.length,
+    totalMsSaved: dynamic.timings.totalMs - pinned.timings.totalMs,
+  });
+}
+await dynamicEngine.unload();
 await engine.unload();
 process.exit(0);

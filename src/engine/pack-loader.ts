@@ -38,8 +38,8 @@ export interface LoadedPack {
   tokenizer: PackTokenizer | null;
   schedulers: Schedulers;
   /**
-   * New sessions of the same bytes with some symbolic dims pinned (WASM only: the bytes are kept for it;
-   * on WebGPU recompiling shaders would cost more than it saves, and the bytes are let go).
+   * New sessions of the same bytes with some symbolic dims pinned (the bytes are kept for it): on WASM, and on
+   * WebGPU for small packs (WEBGPU_SPECIALIZE_MAX_BYTES); null where the bytes are let go.
    */
   respecialize: ((freeDimensions: ModelSetOptions['freeDimensions']) => Promise<ModelSet>) | null;
 }
@@ -61,6 +61,36 @@ export interface LoadPackOptions {
   imageModelReader?: (baseUrl: string) => PackReader;
   /** onnxruntime's WebGPU `preferredLayout` (LoadOptions.webgpuLayout). */
   webgpuLayout?: WebgpuLayout;
+  /** LoadOptions.specializeShapes: unset follows shapeSpecialization's rule. */
+  specializeShapes?: boolean;
+}
+
+/**
+ * The largest pack (model files and external data together) whose sessions are re-created per generation shape on
+ * WebGPU. On an H100 the bundled pack's UNet calls, which are CPU-bound, got 8-50 % faster with the shapes pinned
+ * and gave the same outputs (docs/performance.md, "Graph capture and fixed shapes"). A full-size pack would keep
+ * gigabytes of bytes in memory and recompile for 10-20 s per new shape, for a gain not measured yet (its calls are
+ * GPU-bound at 512²).
+ */
+export const WEBGPU_SPECIALIZE_MAX_BYTES = 256 * 2 ** 20;
+
+/** Whether a pack of these bytes gets shape-pinned sessions on `backend` (LoadOptions.specializeShapes unset). */
+export function shapeSpecialization(backend: Backend, bytes: ModelBytes): boolean {
+  if (backend === 'wasm') return true;
+  return modelBytesTotal(bytes) <= WEBGPU_SPECIALIZE_MAX_BYTES;
+}
+
+/** Bytes of every model file in memory; a part whose external data is not in memory counts as too large. */
+function modelBytesTotal(bytes: ModelBytes): number {
+  const parts = [bytes.textEncoder, bytes.videoUnet, bytes.vaeDecoder, ...(bytes.imageUnet ? [bytes.imageUnet] : [])];
+  let total = parts.reduce((n, p) => n + p.byteLength, 0);
+  for (const files of Object.values(bytes.externalData ?? {})) {
+    for (const file of files ?? []) {
+      const data = typeof file === 'string' ? undefined : file.data;
+      total += data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : Number.POSITIVE_INFINITY;
+    }
+  }
+  return total;
 }
 
 /**
@@ -213,7 +243,7 @@ function checkBorrowedImageModel(unet: OnnxUnet, manifest: PackManifest, locatio
 }
 
 function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptions: ModelSetOptions): LoadedPack['respecialize'] {
-  if (options.backend !== 'wasm') return null;
+  if (!(options.specializeShapes ?? shapeSpecialization(options.backend, bytes))) return null;
   return (freeDimensions) =>
     createModelSet(options.ort, bytes, { ...sessionOptions, ...(freeDimensions ? { freeDimensions } : {}) });
 }

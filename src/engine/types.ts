@@ -46,6 +46,12 @@ export interface LoadOptions {
    * benchmark compares both (docs/performance.md). Ignored on WASM.
    */
   webgpuLayout?: WebgpuLayout;
+  /**
+   * Re-create the sessions with each generation's shapes pinned (onnxruntime `freeDimensionOverrides`) when the
+   * shape changes. Unset: on WASM always, on WebGPU for packs of at most WEBGPU_SPECIALIZE_MAX_BYTES of model
+   * files (the bytes are kept in memory for it). `false` turns it off (the GPU benchmark's before/after).
+   */
+  specializeShapes?: boolean;
 }
 
 export type WebgpuLayout = 'NCHW' | 'NHWC';
