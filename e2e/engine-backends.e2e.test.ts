@@ -32,13 +32,18 @@ async function runInNode() {
   }
 }
 
-async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm' | 'webgpu', webgpuLayout?: WebgpuLayout) {
+async function runInBrowser(
+  browser: BrowserSession,
+  url: string,
+  backend: 'wasm' | 'webgpu',
+  options: { webgpuLayout?: WebgpuLayout; graphCapture?: boolean } = {},
+) {
   const { page } = browser;
   await openWithoutPack(page, url);
   return page.evaluate(
-    async ({ packUrl, request, backend, webgpuLayout }) => {
+    async ({ packUrl, request, backend, options }) => {
       const { engine } = window.ivmix;
-      const loaded = await engine.load({ kind: 'url', baseUrl: packUrl }, { backend, ...(webgpuLayout ? { webgpuLayout } : {}) });
+      const loaded = await engine.load({ kind: 'url', baseUrl: packUrl }, { backend, ...options });
       const result = await engine.generate(request);
       return {
         backend: loaded.backend,
@@ -54,10 +59,12 @@ async function runInBrowser(browser: BrowserSession, url: string, backend: 'wasm
           schedulerSteps: result.timings.schedulerSteps,
           latentsOnGpu: result.timings.latentsOnGpu,
           gpuLiveTensorsAfter: result.timings.gpuLiveTensorsAfter,
+          capturedCalls: result.timings.capturedCalls,
         },
+        warnings: result.warnings,
       };
     },
-    { packUrl: PACK_URL, request: REQUEST, backend, webgpuLayout },
+    { packUrl: PACK_URL, request: REQUEST, backend, options },
   );
 }
 
@@ -72,11 +79,19 @@ describe('a full generation of the bundled pack in the engine worker', () => {
 
   // NCHW: onnxruntime's WebGPU EP with preferredLayout NCHW instead of its default NHWC (convolutions without the
   // layout Transposes, other kernels), one of the speed options the GPU benchmark compares; same frames required.
-  for (const [backend, layout] of [['wasm'], ['webgpu'], ['webgpu', 'NCHW']] as const) {
-    it(`on ${backend}${layout ? ` (${layout})` : ''} matches the Node run of the same request`, async () => {
+  // Graph capture: every UNet call answered by a captured session (its first call checked against the plain one).
+  const variants = [
+    ['wasm', {}],
+    ['webgpu', {}],
+    ['webgpu', { webgpuLayout: 'NCHW' }],
+    ['webgpu', { graphCapture: true }],
+  ] as const;
+  for (const [backend, options] of variants) {
+    const label = 'webgpuLayout' in options ? ` (${options.webgpuLayout})` : 'graphCapture' in options ? ' (graph capture)' : '';
+    it(`on ${backend}${label} matches the Node run of the same request`, async () => {
       const browser = await launchBrowser();
       try {
-        const got = await runInBrowser(browser, server.url, backend, layout);
+        const got = await runInBrowser(browser, server.url, backend, options);
         expect(got.backend).toBe(backend);
         expect(got.verified).toBe(true);
         expect(got.calls).toBe(10);
@@ -84,7 +99,9 @@ describe('a full generation of the bundled pack in the engine worker', () => {
         expect(got.timings.latentsOnGpu).toBe(backend === 'webgpu');
         if (backend === 'webgpu') expect(got.timings.gpuLiveTensorsAfter).toBe(0);
         expect(got.timings.schedulerSteps).toBe(10);
-        console.log(`${backend}: sampling breakdown`, got.timings);
+        console.log(`${backend}${label}: sampling breakdown`, got.timings, 'warnings', got.warnings);
+        expect(got.timings.capturedCalls).toBe('graphCapture' in options ? 10 : backend === 'webgpu' ? 0 : undefined);
+        expect(got.warnings).toEqual([]);
         const diff = frameDifference(rgbaToRgb(got.rgba), rgbaToRgb(node.frames.rgba));
         // WASM runs the same kernels as Node; WebGPU's float32 kernels differ in the last bits.
         expect(diff.maxLsb).toBeLessThanOrEqual(backend === 'wasm' ? 1 : 2);

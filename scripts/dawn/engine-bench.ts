@@ -3,7 +3,7 @@
  * dawn.node), set up as in shared/docs/gpu-recipe.md. It measures a generation with the latents kept on the
  * GPU against the same generation with every UNet output taken back to the CPU, and the GPU latent space's
  * scheduler passes and copies at SD1.5 video size, against the CPU code, and generations with the shapes pinned
- * (LoadOptions.specializeShapes) against the graphs' dynamic axes.
+ * (LoadOptions.specializeShapes) against the graphs' dynamic axes, and graph capture (LoadOptions.graphCapture).
  *
  * Bundled into one file by scripts/dawn/build-bench.mjs; run by scripts/dawn/run-on-gpu.sh on the GPU machine:
  *   node --liftoff-only engine-bench.mjs <payload dir> <pack dir>
@@ -182,5 +182,29 @@ for (let round = 0; round < 2; round++) {
   });
 }
 await dynamicEngine.unload();
+
+// ---- 4. Graph capture (LoadOptions.graphCapture) on top of the pinned shapes, same request --------------------
+const capturedEngine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
+await capturedEngine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu', graphCapture: true });
+await capturedEngine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
+for (let round = 0; round < 2; round++) {
+  const pinned = await engine.generate(request);
+  const captured = await capturedEngine.generate(request);
+  print('generate, shapes pinned', { round, ...summary(pinned) });
+  print('generate, graph capture', {
+    round,
+    capturedCalls: captured.timings.capturedCalls,
+    warnings: captured.warnings,
+    ...summary(captured),
+  });
+  print('captured vs pinned', {
+    round,
+    latentsMaxRel: maxRel(captured.latents, pinned.latents),
+    framesEqual: captured.frames.rgba.every((v, i) => v === pinned.frames.rgba[i]),
+    modelMsPerCallSaved: (pinned.timings.modelMs - captured.timings.modelMs) / captured.timings.calls.length,
+    totalMsSaved: pinned.timings.totalMs - captured.timings.totalMs,
+  });
+}
+await capturedEngine.unload();
 await engine.unload();
 process.exit(0);

@@ -98,6 +98,7 @@ export class Engine implements EngineApi {
         ...(onProgress ? { onProgress } : {}),
         ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
         ...(options.specializeShapes !== undefined ? { specializeShapes: options.specializeShapes } : {}),
+        ...(options.graphCapture ? { graphCapture: true } : {}),
         ...(this.options.store && source.kind === 'url' && isHttpUrl(reader.location)
           ? { store: this.options.store, downloadBase: reader.location }
           : {}),
@@ -208,6 +209,9 @@ export class Engine implements EngineApi {
         },
       });
       if (controller.signal.aborted) throw new SamplingCancelledError();
+      for (const off of result.timings.sampling.captureTurnedOff ?? []) {
+        warn(`Graph capture is off for ${off.part}: ${off.reason}. Its plain session answers instead (same results, slower).`);
+      }
       const callMs = calls.reduce((n, c) => n + c.ms, 0);
       const { count } = result.frameShape;
       return {
@@ -235,6 +239,9 @@ export class Engine implements EngineApi {
                 gpuLiveTensorsAfter: result.timings.sampling.liveTensorsAfter,
                 gpuPeakLiveTensors: result.timings.sampling.peakLiveTensors ?? 0,
               }
+            : {}),
+          ...(result.timings.sampling.capturedCalls !== undefined
+            ? { capturedCalls: result.timings.sampling.capturedCalls }
             : {}),
         },
       };

@@ -63,6 +63,8 @@ export interface LoadPackOptions {
   webgpuLayout?: WebgpuLayout;
   /** LoadOptions.specializeShapes: unset follows shapeSpecialization's rule. */
   specializeShapes?: boolean;
+  /** LoadOptions.graphCapture: captured UNet sessions in the shape-pinned model sets (WebGPU). */
+  graphCapture?: boolean;
 }
 
 /**
@@ -244,8 +246,13 @@ function checkBorrowedImageModel(unet: OnnxUnet, manifest: PackManifest, locatio
 
 function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptions: ModelSetOptions): LoadedPack['respecialize'] {
   if (!(options.specializeShapes ?? shapeSpecialization(options.backend, bytes))) return null;
+  const graphCapture = options.graphCapture === true && options.backend === 'webgpu';
   return (freeDimensions) =>
-    createModelSet(options.ort, bytes, { ...sessionOptions, ...(freeDimensions ? { freeDimensions } : {}) });
+    createModelSet(options.ort, bytes, {
+      ...sessionOptions,
+      ...(freeDimensions ? { freeDimensions } : {}),
+      ...(graphCapture ? { graphCapture } : {}),
+    });
 }
 
 /** The pack's validated manifest, or null for a plain diffusers-ONNX folder without one. */

@@ -52,6 +52,13 @@ export interface LoadOptions {
    * files (the bytes are kept in memory for it). `false` turns it off (the GPU benchmark's before/after).
    */
   specializeShapes?: boolean;
+  /**
+   * WebGPU, shape-pinned packs: also make graph-captured UNet sessions, which replay a call's recorded GPU work
+   * without onnxruntime's per-node CPU time (about 4× faster calls for the bundled pack on an H100 at the
+   * onnxruntime level). Each captured session's first call is checked against the plain one; a mismatch or an
+   * error turns it off with a warning. Off by default until measured through the engine on a GPU.
+   */
+  graphCapture?: boolean;
 }
 
 export type WebgpuLayout = 'NCHW' | 'NHWC';
@@ -166,6 +173,8 @@ export interface GenerateResult {
     /** GPU path: latent handles still alive when sampling ended (0: nothing leaked) and the most alive at once. */
     gpuLiveTensorsAfter?: number;
     gpuPeakLiveTensors?: number;
+    /** GPU path: UNet calls answered by graph-captured sessions (LoadOptions.graphCapture). */
+    capturedCalls?: number;
   };
 }
 

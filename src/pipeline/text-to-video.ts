@@ -61,6 +61,9 @@ export interface SamplingBreakdown {
   liveTensorsAfter?: number;
   peakLiveTensors?: number;
   peakBuffers?: number;
+  /** GPU path: UNet calls answered by graph-captured sessions, and captured sessions turned off in this run (why). */
+  capturedCalls?: number;
+  captureTurnedOff?: { part: string; reason: string }[];
 }
 
 export interface TextToVideoResult {
@@ -143,16 +146,22 @@ export async function generateVideo(
   let latents: Tensor;
   if (request.gpuDevice) {
     const space = new GpuLatentSpace(request.gpuDevice);
+    const video = new GpuOnnxUnet(models.video, space);
+    const image = models.image ? new GpuOnnxUnet(models.image, space) : undefined;
+    const offBefore = new Set([video, image].filter((u) => u?.unet.captured?.state.status === 'off'));
     try {
       latents = await sampleIn(space, {
         ...sampleOptions,
-        models: {
-          video: new GpuOnnxUnet(models.video, space),
-          ...(models.image ? { image: new GpuOnnxUnet(models.image, space) } : {}),
-        },
+        models: { video, ...(image ? { image } : {}) },
       });
     } finally {
       const stats = space.stats;
+      const gpuUnets = [video, ...(image ? [image] : [])];
+      breakdown.capturedCalls = gpuUnets.reduce((n, u) => n + u.capturedCalls, 0);
+      breakdown.captureTurnedOff = gpuUnets.flatMap((u) => {
+        const state = u.unet.captured?.state;
+        return state?.status === 'off' && !offBefore.has(u) ? [{ part: u.unet.part, reason: state.reason ?? '' }] : [];
+      });
       Object.assign(breakdown, {
         transferMs: stats.uploadMs + stats.readMs,
         uploads: stats.uploads,

@@ -4,6 +4,7 @@ import { OnnxUnet } from './onnx-unet.js';
 import { OnnxVaeDecoder } from './onnx-vae-decoder.js';
 import type { OrtModule, OrtSession } from './ort.js';
 import type { ExternalDataOption } from './pack/external-data.js';
+import { CapturedUnetRunner } from './webgpu/captured-unet.js';
 import { webgpuProvider } from './webgpu/ort-device.js';
 
 /** The ONNX parts of a pack, as bytes (diffusers-ONNX folder names in comments). */
@@ -42,6 +43,11 @@ export interface ModelSetOptions {
   unetOutputsOnGpu?: boolean;
   /** onnxruntime's WebGPU `preferredLayout` for every session (unset: the EP's default, NHWC in 1.30). */
   webgpuLayout?: 'NCHW' | 'NHWC';
+  /**
+   * Also make a graph-captured session of each UNet (webgpu/captured-unet.ts). Only where the UNet's shapes are
+   * pinned (`freeDimensions`) and the provider is WebGPU: capture refuses graphs with dynamic shape nodes.
+   */
+  graphCapture?: boolean;
 }
 
 export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options: ModelSetOptions = {}): Promise<ModelSet> {
@@ -73,6 +79,30 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
       throw new ModelSignatureError(part, '', `${part}: onnxruntime could not load the model (${(error as Error).message}).`);
     }
   };
+  const runners: CapturedUnetRunner[] = [];
+  const onWebgpu = (options.executionProviders ?? ['wasm'])[0] === 'webgpu';
+  /** The captured twin of a UNet's session, where options ask for it and its shapes are pinned. */
+  const capture = async (unet: OnnxUnet, data: Uint8Array, key: 'imageUnet' | 'videoUnet'): Promise<void> => {
+    const freeDimensionOverrides = options.freeDimensions?.[key];
+    if (!options.graphCapture || !onWebgpu || !freeDimensionOverrides) return;
+    const externalData = bytes.externalData?.[key];
+    let session: OrtSession;
+    try {
+      session = await ort.InferenceSession.create(data, {
+        executionProviders,
+        graphOptimizationLevel: 'all',
+        enableGraphCapture: true,
+        freeDimensionOverrides,
+        ...(externalData && externalData.length > 0 ? { externalData } : {}),
+      });
+    } catch {
+      // onnxruntime refuses capture for graphs it cannot keep wholly on the GPU: the plain session serves.
+      return;
+    }
+    sessions.push(session);
+    unet.captured = new CapturedUnetRunner(ort, session);
+    runners.push(unet.captured);
+  };
   try {
     const textEncoder = new OnnxTextEncoder(ort, await open('text_encoder', bytes.textEncoder, 'textEncoder'));
     const image = bytes.imageUnet
@@ -86,12 +116,15 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
       options.videoTextPerFrame,
     );
     const vae = new OnnxVaeDecoder(ort, await open('vae_decoder', bytes.vaeDecoder, 'vaeDecoder'));
+    if (image && bytes.imageUnet) await capture(image, bytes.imageUnet, 'imageUnet');
+    await capture(video, bytes.videoUnet, 'videoUnet');
     return {
       textEncoder,
       ...(image ? { image } : {}),
       video,
       vae,
       release: async () => {
+        for (const runner of runners) runner.dispose();
         await Promise.all(sessions.map((s) => s.release()));
       },
     };

@@ -4,6 +4,7 @@ import { ModelSignatureError } from './errors.js';
 import type { OrtModule, OrtSession } from './ort.js';
 import { checkDim, resolveUnetSignature, staticBatchChunks, type UnetSignature } from './signature.js';
 import { fromOrtFloat, timestepTensor, toOrtFloat } from './tensors.js';
+import type { CapturedUnetRunner } from './webgpu/captured-unet.js';
 
 const IMAGE_AXES = ['batch', 'latent channels', 'height', 'width'];
 const VIDEO_AXES = ['batch', 'latent channels', 'frames', 'height', 'width'];
@@ -15,6 +16,11 @@ const VIDEO_AXES = ['batch', 'latent channels', 'frames', 'height', 'width'];
  */
 export class OnnxUnet implements NoisePredictor {
   readonly signature: UnetSignature;
+  /**
+   * A second session of the same graph with graph capture, where the model set made one (WebGPU, pinned shapes,
+   * LoadOptions.graphCapture); GpuOnnxUnet uses it once a call has checked it against this one.
+   */
+  captured?: CapturedUnetRunner;
 
   constructor(
     readonly ort: OrtModule,

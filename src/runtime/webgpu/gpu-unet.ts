@@ -1,7 +1,9 @@
 import type { NoisePredictor } from '../../core/sampler/models.js';
 import { ModelSignatureError } from '../errors.js';
 import type { OnnxUnet } from '../onnx-unet.js';
+import type { OrtTensor } from '../ort.js';
 import { timestepTensor } from '../tensors.js';
+import type { CapturedUnetRunner } from './captured-unet.js';
 import type { GpuLatentSpace, GpuTensor } from './gpu-latent-space.js';
 
 /**
@@ -14,6 +16,9 @@ import type { GpuLatentSpace, GpuTensor } from './gpu-latent-space.js';
  * sampler's model-call time is the UNet's real time and the scheduler time after it is its own.
  */
 export class GpuOnnxUnet implements NoisePredictor<GpuTensor> {
+  /** Calls answered by the graph-captured session (captured-unet.ts). */
+  capturedCalls = 0;
+
   constructor(
     readonly unet: OnnxUnet,
     private readonly space: GpuLatentSpace,
@@ -63,18 +68,24 @@ export class GpuOnnxUnet implements NoisePredictor<GpuTensor> {
       const embeds = perFrame ? temp(this.space.repeatInterleaveBatch(text, frames)) : text;
       const feedSample = sig.dtype === 'float16' ? temp(this.space.toHalf(sample)) : sample;
       const feedText = sig.text.type === 'float16' ? temp(this.space.toHalf(embeds)) : embeds;
-      const feeds = {
-        [sig.sample.name]: ort.Tensor.fromGpuBuffer(feedSample.buffer, {
-          dataType: feedSample.dtype,
-          dims: [...feedSample.shape],
-        }),
-        [sig.timestep.name]: timestepTensor(ort, sig.timestepFeed, timestep, sample.shape[0] as number),
-        [sig.text.name]: ort.Tensor.fromGpuBuffer(feedText.buffer, { dataType: feedText.dtype, dims: [...feedText.shape] }),
+      const timestepFeed = timestepTensor(ort, sig.timestepFeed, timestep, sample.shape[0] as number);
+      const runPlain = async (): Promise<GpuTensor> => {
+        const feeds = {
+          [sig.sample.name]: ort.Tensor.fromGpuBuffer(feedSample.buffer, {
+            dataType: feedSample.dtype,
+            dims: [...feedSample.shape],
+          }),
+          [sig.timestep.name]: timestepFeed,
+          [sig.text.name]: ort.Tensor.fromGpuBuffer(feedText.buffer, { dataType: feedText.dtype, dims: [...feedText.shape] }),
+        };
+        const results = await session.run(feeds, [sig.output]);
+        const out = results[sig.output];
+        if (!out) throw new ModelSignatureError(part, sig.output, `${part}: output "${sig.output}" is missing from the results.`);
+        return this.space.adoptOrtOutput(out);
       };
-      const results = await session.run(feeds, [sig.output]);
-      const out = results[sig.output];
-      if (!out) throw new ModelSignatureError(part, sig.output, `${part}: output "${sig.output}" is missing from the results.`);
-      const adopted = this.space.adoptOrtOutput(out);
+      const adopted = this.unet.captured
+        ? await this.runCaptured(this.unet.captured, feedSample, feedText, timestepFeed, runPlain)
+        : await runPlain();
       if (adopted.dtype === 'float32') return adopted;
       // fp16 graphs: the latents stay float32 between calls, as on the CPU path.
       const widened = this.space.fromHalf(adopted);
@@ -84,4 +95,66 @@ export class GpuOnnxUnet implements NoisePredictor<GpuTensor> {
       for (const t of temporaries) this.space.release(t);
     }
   }
+
+  /**
+   * The captured session where it is trusted: its first call is checked against the plain session (same inputs;
+   * a replay of the same kernels must give the same values), and a mismatch or an error turns it off for good,
+   * the plain session answering instead. onnxruntime-web 1.30 has thrown on a captured IDM's second run.
+   */
+  private async runCaptured(
+    runner: CapturedUnetRunner,
+    sample: GpuTensor,
+    text: GpuTensor,
+    timestep: OrtTensor,
+    runPlain: () => Promise<GpuTensor>,
+  ): Promise<GpuTensor> {
+    if (runner.state.status === 'off') return runPlain();
+    const sig = this.unet.signature;
+    let captured: GpuTensor;
+    try {
+      captured = await runner.run(
+        {
+          sample,
+          text,
+          timestep,
+          names: { sample: sig.sample.name, text: sig.text.name, timestep: sig.timestep.name, output: sig.output },
+          outputDtype: sig.dtype === 'float16' ? 'float16' : 'float32',
+        },
+        this.space,
+      );
+    } catch (error) {
+      runner.state = { status: 'off', reason: `onnxruntime failed a captured run (${(error as Error).message})` };
+      return runPlain();
+    }
+    if (runner.state.status === 'verified') {
+      this.capturedCalls++;
+      return captured;
+    }
+    const plain = await runPlain();
+    const difference = maxRelativeDifference((await this.space.read(captured)).data, (await this.space.read(plain)).data);
+    if (difference <= CAPTURE_TOLERANCE) {
+      runner.state = { status: 'verified' };
+      this.space.release(plain);
+      this.capturedCalls++;
+      return captured;
+    }
+    runner.state = { status: 'off', reason: `its output differed from the plain session's by ${difference.toExponential(2)}` };
+    this.space.release(captured);
+    return plain;
+  }
+}
+
+/** A replay of the recorded kernels on the same inputs: anything beyond rounding noise is a fault. */
+const CAPTURE_TOLERANCE = 1e-5;
+
+function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    diff = Math.max(diff, Number.isNaN(x) || Number.isNaN(y) ? Number.POSITIVE_INFINITY : Math.abs(x - y));
+    scale = Math.max(scale, Math.abs(y));
+  }
+  return diff / (scale || 1);
 }

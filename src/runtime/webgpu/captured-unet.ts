@@ -1,0 +1,168 @@
+/**
+ * A UNet session with onnxruntime's graph capture (`enableGraphCapture`): its first run records every GPU command
+ * and later runs replay them, without onnxruntime's per-node CPU work. On an H100 that made the bundled pack's UNet
+ * calls about 4× faster again after pinned shapes (docs/performance.md, "Graph capture and fixed shapes").
+ *
+ * Capture needs pinned shapes (the exporter's dynamic axes leave shape nodes on the CPU otherwise, which capture
+ * refuses) and inputs and outputs at the same GPU buffers on every run, so each call copies the sample, text rows
+ * and timestep into this runner's own buffers and copies the output out into a fresh latent-space tensor.
+ *
+ * onnxruntime-web 1.30 needs help here: it lets a bound buffer's registration go after every run, and a replay then
+ * returns its output under a stale handle (pinRegistrations below). And a replay gives no error of its own if
+ * anything else goes wrong, so the caller (GpuOnnxUnet) checks the first captured call against the plain session
+ * and falls back for good on a mismatch or an error: `CaptureState` keeps that verdict with the session, across
+ * generations.
+ */
+import { numel } from '../../core/tensor/tensor.js';
+import type { OrtModule, OrtSession, OrtTensor } from '../ort.js';
+import type { GpuDType, GpuLatentSpace, GpuTensor } from './gpu-latent-space.js';
+
+/** What is known of a captured session: untested, verified on a call, or turned off (and why). */
+export interface CaptureState {
+  status: 'untested' | 'verified' | 'off';
+  reason?: string;
+}
+
+const BYTES: Record<GpuDType, number> = { float32: 4, float16: 2 };
+/** Graph ids start at 1: onnxruntime treats 0 and -1 specially (the default graph, no capture). */
+let nextGraphId = 1;
+const USAGE_STORAGE_COPY = 0x80 | 0x4 | 0x8;
+
+interface FixedBuffers {
+  key: string;
+  sample: GPUBuffer;
+  text: GPUBuffer;
+  timestep: GPUBuffer;
+  output: GPUBuffer;
+  feeds: Record<string, OrtTensor>;
+  fetches: Record<string, OrtTensor>;
+}
+
+export interface CapturedCall {
+  sample: GpuTensor;
+  text: GpuTensor;
+  /** The timestep feed as the plain path makes it (a CPU tensor of the graph's type and form). */
+  timestep: OrtTensor;
+  names: { sample: string; text: string; timestep: string; output: string };
+  outputDtype: GpuDType;
+}
+
+/**
+ * Lives as long as its session: a captured graph replays on the buffers it was recorded with, so they must outlast
+ * any one generation (OnnxUnet holds the runner; ModelSet.release disposes it).
+ */
+export class CapturedUnetRunner {
+  private fixed: FixedBuffers | null = null;
+  private pinned = false;
+  state: CaptureState = { status: 'untested' };
+  /**
+   * The WebGPU EP keeps captured commands per graph id (run option `gpu_graph_id`), shared by every session on
+   * the device: without distinct ids a second captured session replays the first one's commands (onnxruntime
+   * PR #28260), which is how the IDM's captured runs failed beside the VDM's.
+   */
+  private readonly graphId = String(nextGraphId++);
+
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly session: OrtSession,
+  ) {}
+
+  /** One captured run; the output (shape of the sample, `outputDtype`) is a new tensor of `space`. */
+  async run(call: CapturedCall, space: GpuLatentSpace): Promise<GpuTensor> {
+    const { device } = space;
+    const fixed = this.buffersFor(call, device);
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(call.sample.buffer, 0, fixed.sample, 0, byteSize(call.sample));
+    encoder.copyBufferToBuffer(call.text.buffer, 0, fixed.text, 0, byteSize(call.text));
+    device.queue.submit([encoder.finish()]);
+    const data = call.timestep.data as ArrayBufferView;
+    device.queue.writeBuffer(fixed.timestep, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    const running = this.session.run(fixed.feeds as never, fixed.fetches as never, { extra: { gpu_graph_id: this.graphId } });
+    if (!this.pinned) this.pinned = await pinRegistrations([fixed.sample, fixed.text, fixed.timestep, fixed.output], running);
+    await running;
+    if (!this.pinned) throw new Error("could not keep onnxruntime-web's registrations of the captured buffers");
+    const out = space.alloc(call.sample.shape, call.outputDtype);
+    const copy = device.createCommandEncoder();
+    copy.copyBufferToBuffer(fixed.output, 0, out.buffer, 0, numel(call.sample.shape) * BYTES[call.outputDtype]);
+    device.queue.submit([copy.finish()]);
+    return out;
+  }
+
+  /** Buffers of this call's shapes, made on the first call (a captured graph replays on the same ones). */
+  private buffersFor(call: CapturedCall, device: GPUDevice): FixedBuffers {
+    const key = `${call.sample.dtype}${call.sample.shape.join('x')} ${call.text.dtype}${call.text.shape.join('x')}`;
+    if (this.fixed) {
+      if (this.fixed.key !== key) throw new Error(`captured UNet called with shapes ${key}, recorded with ${this.fixed.key}`);
+      return this.fixed;
+    }
+    const make = (bytes: number) =>
+      device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: USAGE_STORAGE_COPY });
+    const timestepData = call.timestep.data as ArrayBufferView;
+    const sample = make(byteSize(call.sample));
+    const text = make(byteSize(call.text));
+    const timestep = make(timestepData.byteLength);
+    const output = make(numel(call.sample.shape) * BYTES[call.outputDtype]);
+    const { Tensor } = this.ort;
+    this.fixed = {
+      key,
+      sample,
+      text,
+      timestep,
+      output,
+      feeds: {
+        [call.names.sample]: Tensor.fromGpuBuffer(sample, { dataType: call.sample.dtype, dims: [...call.sample.shape] }),
+        [call.names.text]: Tensor.fromGpuBuffer(text, { dataType: call.text.dtype, dims: [...call.text.shape] }),
+        [call.names.timestep]: Tensor.fromGpuBuffer(timestep, {
+          dataType: call.timestep.type as 'float32' | 'float16' | 'int32' | 'int64',
+          dims: [...call.timestep.dims],
+        }),
+      },
+      fetches: {
+        [call.names.output]: Tensor.fromGpuBuffer(output, { dataType: call.outputDtype, dims: [...call.sample.shape] }),
+      },
+    };
+    return this.fixed;
+  }
+
+  /**
+   * The runner's buffers (the session is the model set's). onnxruntime keeps the four handles pinned above in its
+   * table, as it would for any registered buffer; that is four entries per model set made.
+   */
+  dispose(): void {
+    if (!this.fixed) return;
+    for (const b of [this.fixed.sample, this.fixed.text, this.fixed.timestep, this.fixed.output]) b.destroy();
+    this.fixed = null;
+  }
+}
+
+function byteSize(t: GpuTensor): number {
+  return numel(t.shape) * BYTES[t.dtype];
+}
+
+/**
+ * onnxruntime-web 1.30 registers a bound GPU buffer for each run and lets the registration go after it (a count on
+ * the buffer under a private symbol, `gpuBufferMetadata`); the next run registers it again under a new handle. A
+ * replayed graph still returns its output under the handle of the capturing run, which by then points at nothing
+ * (the "Cannot set properties of undefined" error) or at another buffer. Holding one more count on each of the
+ * captured runner's buffers, once onnxruntime has registered them during the first run, keeps their handles for
+ * the session's life. True when all four were pinned before the run ended.
+ */
+export async function pinRegistrations(buffers: GPUBuffer[], running: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  running.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (;;) {
+    const metas = buffers.map((buffer) => {
+      const symbol = Object.getOwnPropertySymbols(buffer).find((s) => s.description === 'gpuBufferMetadata');
+      return symbol ? (buffer as unknown as Record<symbol, [number, number] | undefined>)[symbol] : undefined;
+    });
+    if (metas.every((meta) => Array.isArray(meta) && meta[1] >= 1)) {
+      for (const meta of metas) (meta as [number, number])[1]++;
+      return true;
+    }
+    if (done) return false;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
