@@ -16,12 +16,14 @@ import { parseSchedulerConfig } from '../../src/core/scheduler/config.js';
 import { ddimStepCoefficients, makeDdimSchedule } from '../../src/core/scheduler/ddim.js';
 import { numel, type Tensor } from '../../src/core/tensor/tensor.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { GenerateRequest, GenerateResult } from '../../src/engine/types.js';
+import type { GenerateRequest, GenerateResult, LoadOptions } from '../../src/engine/types.js';
 import { GpuLatentSpace } from '../../src/runtime/webgpu/gpu-latent-space.js';
 import { setUpDawn } from './dawn-env.js';
 
 const [payload, packDir] = process.argv.slice(2);
 if (!payload || !packDir) throw new Error('usage: engine-bench.mjs <payload dir> <pack dir>');
+/** The pack folder, for the engines made inside functions below (where the check above does not narrow). */
+const packFolder: string = packDir;
 const ort = await setUpDawn(payload);
 
 const print = (what: string, data: Record<string, unknown>) => console.log(JSON.stringify({ what, ...data }));
@@ -158,53 +160,44 @@ space.release(gOutput);
 print('space', { ...space.stats });
 await space.dispose();
 
-// ---- 3. Shape-pinned sessions (LoadOptions.specializeShapes) against dynamic ones, same request ----------------
-// The engine above pins the generation's shapes (the bundled pack is small enough on WebGPU); a second engine on
-// the same device keeps the graphs' dynamic axes. Same seed: the frames must agree.
-const dynamicEngine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
-await dynamicEngine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu', specializeShapes: false });
-await dynamicEngine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
-for (let round = 0; round < 2; round++) {
-  const pinned = await engine.generate(request);
-  const dynamic = await dynamicEngine.generate(request);
-  print('generate, shapes pinned', { round, ...summary(pinned) });
-  print('generate, dynamic shapes', { round, ...summary(dynamic) });
-  let maxLsb = 0;
-  for (let i = 0; i < pinned.frames.rgba.length; i++) {
-    maxLsb = Math.max(maxLsb, Math.abs((pinned.frames.rgba[i] as number) - (dynamic.frames.rgba[i] as number)));
+/**
+ * The same request on the engine above (shapes pinned) and on a second engine loaded with `options`, two rounds:
+ * both summaries, how far apart their outputs are, and what the other engine saves (negative: what it costs).
+ */
+async function againstPinned(label: string, options: LoadOptions): Promise<void> {
+  const other = new Engine(ort, { readerFor: () => dirPackReader(packFolder) });
+  await other.load({ kind: 'url', baseUrl: packFolder }, { backend: 'webgpu', ...options });
+  await other.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
+  for (let round = 0; round < 2; round++) {
+    const pinned = await engine.generate(request);
+    const result = await other.generate(request);
+    print('generate, shapes pinned', { round, ...summary(pinned) });
+    print(`generate, ${label}`, {
+      round,
+      capturedCalls: result.timings.capturedCalls,
+      warnings: result.warnings,
+      ...summary(result),
+    });
+    let maxLsb = 0;
+    for (let i = 0; i < pinned.frames.rgba.length; i++) {
+      maxLsb = Math.max(maxLsb, Math.abs((pinned.frames.rgba[i] as number) - (result.frames.rgba[i] as number)));
+    }
+    print(`${label} vs pinned shapes`, {
+      round,
+      latentsMaxRel: maxRel(result.latents, pinned.latents),
+      framesMaxLsb: maxLsb,
+      modelMsPerCallSaved: (pinned.timings.modelMs - result.timings.modelMs) / pinned.timings.calls.length,
+      totalMsSaved: pinned.timings.totalMs - result.timings.totalMs,
+    });
   }
-  print('pinned vs dynamic shapes', {
-    round,
-    latentsMaxRel: maxRel(pinned.latents, dynamic.latents),
-    framesMaxLsb: maxLsb,
-    modelMsPerCallSaved: (dynamic.timings.modelMs - pinned.timings.modelMs) / pinned.timings.calls.length,
-    totalMsSaved: dynamic.timings.totalMs - pinned.timings.totalMs,
-  });
+  await other.unload();
 }
-await dynamicEngine.unload();
 
-// ---- 4. Graph capture (LoadOptions.graphCapture) on top of the pinned shapes, same request --------------------
-const capturedEngine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
-await capturedEngine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu', graphCapture: true });
-await capturedEngine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
-for (let round = 0; round < 2; round++) {
-  const pinned = await engine.generate(request);
-  const captured = await capturedEngine.generate(request);
-  print('generate, shapes pinned', { round, ...summary(pinned) });
-  print('generate, graph capture', {
-    round,
-    capturedCalls: captured.timings.capturedCalls,
-    warnings: captured.warnings,
-    ...summary(captured),
-  });
-  print('captured vs pinned', {
-    round,
-    latentsMaxRel: maxRel(captured.latents, pinned.latents),
-    framesEqual: captured.frames.rgba.every((v, i) => v === pinned.frames.rgba[i]),
-    modelMsPerCallSaved: (pinned.timings.modelMs - captured.timings.modelMs) / captured.timings.calls.length,
-    totalMsSaved: pinned.timings.totalMs - captured.timings.totalMs,
-  });
-}
-await capturedEngine.unload();
+// ---- 3. Shape-pinned sessions (LoadOptions.specializeShapes) against the graphs' dynamic axes ------------------
+// The engine above pins the generation's shapes (the bundled pack is small enough on WebGPU). Same seed: the
+// frames must agree; the savings come out negative (dynamic axes cost time).
+await againstPinned('dynamic shapes', { specializeShapes: false });
+// ---- 4. Graph capture (LoadOptions.graphCapture) on top of the pinned shapes -------------------------------------
+await againstPinned('graph capture', { graphCapture: true });
 await engine.unload();
 process.exit(0);
