@@ -2,7 +2,7 @@ import { ModelSignatureError } from './errors.js';
 import { OnnxTextEncoder } from './onnx-text-encoder.js';
 import { OnnxUnet } from './onnx-unet.js';
 import { OnnxVaeDecoder } from './onnx-vae-decoder.js';
-import type { OrtModule, OrtSession } from './ort.js';
+import type { OrtModule, OrtSession, OrtSessionOptions } from './ort.js';
 import type { ExternalDataOption } from './pack/external-data.js';
 import { CapturedUnetRunner } from './webgpu/captured-unet.js';
 import { webgpuProvider } from './webgpu/ort-device.js';
@@ -61,18 +61,27 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
       return { ...(typeof provider === 'string' ? { name: provider } : provider), preferredLayout: options.webgpuLayout };
     }),
   );
+  /** What every session of `key` is made with; `extra` adds the options of a plain or a captured session. */
+  const sessionOptions = (key: ModelPart, extra: Omit<OrtSessionOptions, 'executionProviders'>): OrtSessionOptions => {
+    const externalData = bytes.externalData?.[key];
+    return {
+      executionProviders,
+      graphOptimizationLevel: 'all',
+      ...extra,
+      ...(externalData && externalData.length > 0 ? { externalData } : {}),
+    };
+  };
   const open = async (part: string, data: Uint8Array, key: ModelPart): Promise<OrtSession> => {
     options.onPart?.(key);
-    const externalData = bytes.externalData?.[key];
     const gpuOutputs = options.unetOutputsOnGpu === true && (key === 'imageUnet' || key === 'videoUnet');
     try {
-      const s = await ort.InferenceSession.create(data, {
-        executionProviders,
-        graphOptimizationLevel: 'all',
-        ...(gpuOutputs ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
-        ...(externalData && externalData.length > 0 ? { externalData } : {}),
-        ...(options.freeDimensions?.[key] ? { freeDimensionOverrides: options.freeDimensions[key] } : {}),
-      });
+      const s = await ort.InferenceSession.create(
+        data,
+        sessionOptions(key, {
+          ...(gpuOutputs ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+          ...(options.freeDimensions?.[key] ? { freeDimensionOverrides: options.freeDimensions[key] } : {}),
+        }),
+      );
       sessions.push(s);
       return s;
     } catch (error) {
@@ -85,16 +94,12 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
   const capture = async (unet: OnnxUnet, data: Uint8Array, key: 'imageUnet' | 'videoUnet'): Promise<void> => {
     const freeDimensionOverrides = options.freeDimensions?.[key];
     if (!options.graphCapture || !onWebgpu || !freeDimensionOverrides) return;
-    const externalData = bytes.externalData?.[key];
     let session: OrtSession;
     try {
-      session = await ort.InferenceSession.create(data, {
-        executionProviders,
-        graphOptimizationLevel: 'all',
-        enableGraphCapture: true,
-        freeDimensionOverrides,
-        ...(externalData && externalData.length > 0 ? { externalData } : {}),
-      });
+      session = await ort.InferenceSession.create(
+        data,
+        sessionOptions(key, { enableGraphCapture: true, freeDimensionOverrides }),
+      );
     } catch {
       // onnxruntime refuses capture for graphs it cannot keep wholly on the GPU: the plain session serves.
       return;

@@ -8,5 +8,6 @@ import type * as Ort from 'onnxruntime-web';
 export type OrtModule = typeof Ort;
 export type OrtSession = Ort.InferenceSession;
 export type OrtTensor = Ort.Tensor;
+export type OrtSessionOptions = Ort.InferenceSession.SessionOptions;
 export type ValueMetadata = Ort.InferenceSession.ValueMetadata;
 export type TensorValueMetadata = Ort.InferenceSession.TensorValueMetadata;

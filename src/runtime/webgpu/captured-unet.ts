@@ -13,9 +13,8 @@
  * and falls back for good on a mismatch or an error: `CaptureState` keeps that verdict with the session, across
  * generations.
  */
-import { numel } from '../../core/tensor/tensor.js';
 import type { OrtModule, OrtSession, OrtTensor } from '../ort.js';
-import type { GpuDType, GpuLatentSpace, GpuTensor } from './gpu-latent-space.js';
+import { type GpuDType, type GpuLatentSpace, type GpuTensor, STORAGE_USAGE, tensorBytes } from './gpu-latent-space.js';
 
 /** What is known of a captured session: untested, verified on a call, or turned off (and why). */
 export interface CaptureState {
@@ -23,10 +22,8 @@ export interface CaptureState {
   reason?: string;
 }
 
-const BYTES: Record<GpuDType, number> = { float32: 4, float16: 2 };
 /** Graph ids start at 1: onnxruntime treats 0 and -1 specially (the default graph, no capture). */
 let nextGraphId = 1;
-const USAGE_STORAGE_COPY = 0x80 | 0x4 | 0x8;
 
 interface FixedBuffers {
   key: string;
@@ -56,9 +53,9 @@ export class CapturedUnetRunner {
   private pinned = false;
   state: CaptureState = { status: 'untested' };
   /**
-   * The WebGPU EP keeps captured commands per graph id (run option `gpu_graph_id`), shared by every session on
-   * the device: without distinct ids a second captured session replays the first one's commands (onnxruntime
-   * PR #28260), which is how the IDM's captured runs failed beside the VDM's.
+   * The WebGPU EP keys captured commands by graph id (run option `gpu_graph_id`, onnxruntime PR #28260); each
+   * runner takes its own so that two captured sessions on one device cannot replay each other's commands. (Alone
+   * this did not cure the failure seen on replays; that was the buffer registration, pinRegistrations below.)
    */
   private readonly graphId = String(nextGraphId++);
 
@@ -71,10 +68,10 @@ export class CapturedUnetRunner {
   async run(call: CapturedCall, space: GpuLatentSpace): Promise<GpuTensor> {
     const { device } = space;
     const fixed = this.buffersFor(call, device);
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(call.sample.buffer, 0, fixed.sample, 0, byteSize(call.sample));
-    encoder.copyBufferToBuffer(call.text.buffer, 0, fixed.text, 0, byteSize(call.text));
-    device.queue.submit([encoder.finish()]);
+    space.copyBuffers([
+      [call.sample.buffer, 0, fixed.sample, 0, tensorBytes(call.sample)],
+      [call.text.buffer, 0, fixed.text, 0, tensorBytes(call.text)],
+    ]);
     const data = call.timestep.data as ArrayBufferView;
     device.queue.writeBuffer(fixed.timestep, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     const running = this.session.run(fixed.feeds as never, fixed.fetches as never, { extra: { gpu_graph_id: this.graphId } });
@@ -82,9 +79,7 @@ export class CapturedUnetRunner {
     await running;
     if (!this.pinned) throw new Error("could not keep onnxruntime-web's registrations of the captured buffers");
     const out = space.alloc(call.sample.shape, call.outputDtype);
-    const copy = device.createCommandEncoder();
-    copy.copyBufferToBuffer(fixed.output, 0, out.buffer, 0, numel(call.sample.shape) * BYTES[call.outputDtype]);
-    device.queue.submit([copy.finish()]);
+    space.copyBuffers([[fixed.output, 0, out.buffer, 0, tensorBytes(out)]]);
     return out;
   }
 
@@ -95,13 +90,12 @@ export class CapturedUnetRunner {
       if (this.fixed.key !== key) throw new Error(`captured UNet called with shapes ${key}, recorded with ${this.fixed.key}`);
       return this.fixed;
     }
-    const make = (bytes: number) =>
-      device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: USAGE_STORAGE_COPY });
+    const make = (bytes: number) => device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: STORAGE_USAGE });
     const timestepData = call.timestep.data as ArrayBufferView;
-    const sample = make(byteSize(call.sample));
-    const text = make(byteSize(call.text));
+    const sample = make(tensorBytes(call.sample));
+    const text = make(tensorBytes(call.text));
     const timestep = make(timestepData.byteLength);
-    const output = make(numel(call.sample.shape) * BYTES[call.outputDtype]);
+    const output = make(tensorBytes({ shape: call.sample.shape, dtype: call.outputDtype }));
     const { Tensor } = this.ort;
     this.fixed = {
       key,
@@ -133,10 +127,6 @@ export class CapturedUnetRunner {
     for (const b of [this.fixed.sample, this.fixed.text, this.fixed.timestep, this.fixed.output]) b.destroy();
     this.fixed = null;
   }
-}
-
-function byteSize(t: GpuTensor): number {
-  return numel(t.shape) * BYTES[t.dtype];
 }
 
 /**

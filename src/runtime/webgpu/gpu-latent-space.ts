@@ -21,7 +21,8 @@ import { KERNELS, type KernelName, WORKGROUP_SIZE } from './kernels.js';
 /** GPUBufferUsage / GPUMapMode values (WebGPU spec), so that no global is needed. */
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 const MAP_MODE_READ = 0x1;
-const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+/** Usage of every tensor buffer: bound as storage, copied from and to. */
+export const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 const MAX_GROUPS_PER_DIM = 65535;
 
 export type GpuDType = 'float32' | 'float16';
@@ -56,6 +57,11 @@ export interface GpuLatentStats {
 type Owner = { kind: 'pool'; size: number } | { kind: 'ort'; tensor: OrtTensor };
 
 const BYTES: Record<GpuDType, number> = { float32: 4, float16: 2 };
+
+/** Bytes of a tensor's values (its buffer may be larger). */
+export function tensorBytes(t: Pick<GpuTensor, 'shape' | 'dtype'>): number {
+  return numel(t.shape) * BYTES[t.dtype];
+}
 
 export class GpuLatentSpace implements LatentSpace<GpuTensor> {
   readonly resident = true;
@@ -235,7 +241,7 @@ export class GpuLatentSpace implements LatentSpace<GpuTensor> {
   sliceBatch(x: GpuTensor, start: number, rows: number): GpuTensor {
     const rowElems = numel(x.shape.slice(1));
     const out = this.alloc([rows, ...x.shape.slice(1)], x.dtype);
-    this.copy([[x.buffer, start * rowElems * BYTES[x.dtype], out.buffer, 0, rows * rowElems * BYTES[x.dtype]]]);
+    this.copyBuffers([[x.buffer, start * rowElems * BYTES[x.dtype], out.buffer, 0, rows * rowElems * BYTES[x.dtype]]]);
     return out;
   }
 
@@ -249,11 +255,11 @@ export class GpuLatentSpace implements LatentSpace<GpuTensor> {
     let offset = 0;
     const copies: CopyOp[] = [];
     for (const p of parts) {
-      const bytes = numel(p.shape) * BYTES[p.dtype];
+      const bytes = tensorBytes(p);
       copies.push([p.buffer, 0, out.buffer, offset, bytes]);
       offset += bytes;
     }
-    this.copy(copies);
+    this.copyBuffers(copies);
     return out;
   }
 
@@ -266,7 +272,7 @@ export class GpuLatentSpace implements LatentSpace<GpuTensor> {
     for (let r = 0; r < rows; r++) {
       for (let k = 0; k < times; k++) copies.push([x.buffer, r * rowBytes, out.buffer, (r * times + k) * rowBytes, rowBytes]);
     }
-    this.copy(copies);
+    this.copyBuffers(copies);
     return out;
   }
 
@@ -336,7 +342,8 @@ export class GpuLatentSpace implements LatentSpace<GpuTensor> {
     return buffer;
   }
 
-  private copy(copies: readonly CopyOp[]): void {
+  /** Buffer-to-buffer copies in one submission, ordered on the queue with everything else. */
+  copyBuffers(copies: readonly CopyOp[]): void {
     const encoder = this.device.createCommandEncoder();
     for (const [src, srcOffset, dst, dstOffset, size] of copies) encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
     this.device.queue.submit([encoder.finish()]);
@@ -408,4 +415,4 @@ export class GpuLatentSpace implements LatentSpace<GpuTensor> {
   }
 }
 
-type CopyOp = [src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number];
+export type CopyOp = [src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number];

@@ -99,7 +99,8 @@ export class GpuOnnxUnet implements NoisePredictor<GpuTensor> {
   /**
    * The captured session where it is trusted: its first call is checked against the plain session (same inputs;
    * a replay of the same kernels must give the same values), and a mismatch or an error turns it off for good,
-   * the plain session answering instead. onnxruntime-web 1.30 has thrown on a captured IDM's second run.
+   * the plain session answering instead (a replay reports nothing itself when it goes wrong: onnxruntime-web 1.30's
+   * replays returned stale outputs until captured-unet.ts pinned their buffers).
    */
   private async runCaptured(
     runner: CapturedUnetRunner,
