@@ -11,21 +11,17 @@
  * Bundled by scripts/dawn/build-bench.mjs; on the GPU machine:
  *   node --liftoff-only capture-bench.mjs <payload dir> <pack dir> <results.json>
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrtModule, OrtSession } from '../../src/runtime/ort.js';
-import { setUpDawn, sharedOrtDevice } from './dawn-env.js';
+import { resultsLog, setUpDawn, sharedOrtDevice } from './dawn-env.js';
 
 const [payload, packDir, resultsPath] = process.argv.slice(2);
 if (!payload || !packDir || !resultsPath) throw new Error('usage: capture-bench.mjs <payload dir> <pack dir> <results.json>');
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
 const RUNS_CHECKED = 5;
 const RUNS_TIMED = 20;
-const records: Record<string, unknown>[] = [];
-const print = (what: string, record: Record<string, unknown>) => {
-  records.push({ what, ...record });
-  console.log(JSON.stringify({ what, ...record }));
-};
+const print = resultsLog(resultsPath);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const ort: OrtModule = await setUpDawn(payload, process.env.DAWN_FLAGS?.split(';').filter(Boolean));
@@ -188,4 +184,3 @@ for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS
   await fixed.release();
   await captured?.release();
 }
-writeFileSync(resultsPath, JSON.stringify(records, null, 1));

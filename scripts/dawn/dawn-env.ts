@@ -4,7 +4,7 @@
  * shared and dawn.node refuses such views), `navigator.gpu` from Dawn with `shader-f16` on NVIDIA Vulkan, and
  * the wasm files read from the payload. Start Node with `--liftoff-only` (the TurboFan stall of the recipe).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { OrtModule } from '../../src/runtime/ort.js';
 
@@ -116,4 +116,18 @@ export async function sharedOrtDevice(ort: OrtModule): Promise<{ adapter: GPUAda
   const device = await adapter.requestDevice({ requiredFeatures: [...adapter.features] as GPUFeatureName[], requiredLimits });
   ort.env.webgpu.device = device;
   return { adapter, device, provider: { name: 'webgpu', device } as unknown as 'webgpu' };
+}
+
+/**
+ * The benchmarks' output: each record printed as one JSON line and the whole list rewritten to `path` after every
+ * record, so that a run stopped by its deadline still leaves what it measured.
+ */
+export function resultsLog(path: string): (what: string, data: Record<string, unknown>) => void {
+  const records: Record<string, unknown>[] = [];
+  return (what, data) => {
+    const record = { what, ...data };
+    records.push(record);
+    console.log(JSON.stringify(record));
+    writeFileSync(path, JSON.stringify(records, null, 1));
+  };
 }

@@ -20,7 +20,7 @@ import { dirPackReader } from '../../src/cli/models-dir.js';
 import type { SamplerVariant } from '../../src/core/sampler/variants.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { GenerateResult } from '../../src/engine/types.js';
-import { countGpuBuffers, DAWN_FLAGS, PROFILING_DAWN_FLAGS, setUpDawn } from './dawn-env.js';
+import { countGpuBuffers, DAWN_FLAGS, PROFILING_DAWN_FLAGS, resultsLog, setUpDawn } from './dawn-env.js';
 import { type DispatchTiming, installKernelProfiler, type KernelProfiler } from './kernel-profiler.js';
 
 const [payload, packDir, deadlineArg, resultsPath] = process.argv.slice(2);
@@ -43,13 +43,7 @@ const FRAMES = Number(process.env.FRAMES ?? 16);
 const LAYOUT = process.env.LAYOUT as 'NCHW' | 'NHWC' | undefined;
 const MiB = 2 ** 20;
 
-const records: Record<string, unknown>[] = [];
-const print = (what: string, data: Record<string, unknown>) => {
-  const record = { what, ...data };
-  records.push(record);
-  console.log(JSON.stringify(record));
-  writeFileSync(resultsPath, JSON.stringify(records, null, 1));
-};
+const print = resultsLog(resultsPath);
 const secondsLeft = () => (deadline - Date.now()) / 1000;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

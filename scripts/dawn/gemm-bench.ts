@@ -15,11 +15,10 @@
  * Bundled by scripts/dawn/build-bench.mjs; on the GPU machine:
  *   node --liftoff-only gemm-bench.mjs <payload dir> <results.json>
  */
-import { writeFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { fromHalfBits, toHalfBits } from '../../src/runtime/half.js';
 import type { OrtModule } from '../../src/runtime/ort.js';
-import { setUpDawn, sharedOrtDevice } from './dawn-env.js';
+import { resultsLog, setUpDawn, sharedOrtDevice } from './dawn-env.js';
 
 const { onnx } = onnxProto;
 const [payload, resultsPath, mode] = process.argv.slice(2);
@@ -32,11 +31,7 @@ const SUBGROUP_MATRIX = 'chromium-experimental-subgroup-matrix' as GPUFeatureNam
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 const FLOAT16 = 10;
 const ITERATIONS = 10;
-const records: Record<string, unknown>[] = [];
-const print = (what: string, record: Record<string, unknown>) => {
-  records.push({ what, ...record });
-  console.log(JSON.stringify({ what, ...record }));
-};
+const print = resultsLog(resultsPath);
 
 // ---- the device: onnxruntime runs on ours, so its inputs can be our buffers ---------------------------------------
 const ort: OrtModule = await setUpDawn(
@@ -540,4 +535,3 @@ print('conv', {
   ...conv,
   tflops: conv.gflop / conv.medianMs,
 });
-writeFileSync(resultsPath, JSON.stringify(records, null, 1));
