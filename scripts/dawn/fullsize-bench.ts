@@ -41,6 +41,13 @@ const PROMPT = 'a red circle moving left on a black background';
 const FRAMES = Number(process.env.FRAMES ?? 16);
 /** LAYOUT=NCHW|NHWC loads the pack with that onnxruntime WebGPU preferredLayout (LoadOptions.webgpuLayout); unset: the EP's default (NHWC). */
 const LAYOUT = process.env.LAYOUT as 'NCHW' | 'NHWC' | undefined;
+/**
+ * SHAPES=pinned|dynamic: LoadOptions.specializeShapes (unset: the engine's rule, dynamic axes for a full-size pack);
+ * CAPTURE=1: LoadOptions.graphCapture, which needs pinned shapes, so it pins them unless SHAPES=dynamic.
+ */
+const CAPTURE = process.env.CAPTURE === '1';
+const SHAPES = (process.env.SHAPES ?? (CAPTURE ? 'pinned' : undefined)) as 'pinned' | 'dynamic' | undefined;
+if (SHAPES !== undefined && SHAPES !== 'pinned' && SHAPES !== 'dynamic') throw new Error(`SHAPES=${SHAPES}: pinned or dynamic`);
 const MiB = 2 ** 20;
 
 const print = resultsLog(resultsPath);
@@ -88,7 +95,12 @@ print('adapter', {
   const t0 = performance.now();
   const loaded = await engine.load(
     { kind: 'url', baseUrl: packDir },
-    { backend: 'webgpu', ...(LAYOUT ? { webgpuLayout: LAYOUT } : {}) },
+    {
+      backend: 'webgpu',
+      ...(LAYOUT ? { webgpuLayout: LAYOUT } : {}),
+      ...(SHAPES ? { specializeShapes: SHAPES === 'pinned' } : {}),
+      ...(CAPTURE ? { graphCapture: true } : {}),
+    },
     (e) => {
       if (e.phase === 'compile' || e.phase === 'verify')
         phases.push({ phase: `${e.phase} ${'part' in e ? e.part : e.file}`, at: performance.now() - t0 });
@@ -99,6 +111,8 @@ print('adapter', {
     reason: loaded.backendReason,
     loadMs: loaded.loadMs,
     layout: LAYOUT ?? 'default (NHWC)',
+    shapes: SHAPES ?? 'default (dynamic above 256 MiB)',
+    graphCapture: CAPTURE,
     dawnFlags,
     precision: loaded.pack.precision,
     packBytes: loaded.pack.totalBytes,
@@ -114,12 +128,18 @@ interface Run {
   result: GenerateResult;
   decodeFrameMs: number[];
   peakGpuMiB: number;
+  /**
+   * `Engine.generate` from call to return. Beyond timings.totalMs it holds the sessions' re-creation with the
+   * generation's shapes pinned (SHAPES=pinned, CAPTURE=1) when the shape changed.
+   */
+  wallMs: number;
 }
 
 async function generate(size: number, variant: SamplerVariant, steps: number, keepLatentsOnGpu = true): Promise<Run> {
   gpuBytes.resetPeak();
   const decodeFrameMs: number[] = [];
   let last = 0;
+  const t0 = performance.now();
   const result = await engine.generate(
     {
       prompt: PROMPT,
@@ -141,7 +161,7 @@ async function generate(size: number, variant: SamplerVariant, steps: number, ke
       }
     },
   );
-  return { result, decodeFrameMs, peakGpuMiB: gpuBytes.peakBytes / MiB };
+  return { result, decodeFrameMs, peakGpuMiB: gpuBytes.peakBytes / MiB, wallMs: performance.now() - t0 };
 }
 
 /** Per-call medians of a run; `skipFirst` leaves out each model's first call (shader compilation for a new shape). */
@@ -186,6 +206,10 @@ function summary(run: Run) {
     latentsOnGpu: t.latentsOnGpu,
     gpuLiveTensorsAfter: t.gpuLiveTensorsAfter,
     peakGpuMiB: run.peakGpuMiB,
+    /** Time in `generate` before sampling: sessions re-created for a new shape (pinned shapes), else ≈ 0. */
+    beforeSamplingMs: run.wallMs - t.totalMs,
+    capturedCalls: t.capturedCalls ?? 0,
+    warnings: run.result.warnings,
   };
 }
 

@@ -1,6 +1,8 @@
-"""fp16 against fp32 on the same request: the final latents and frames that fullsize-bench's `:save` stages wrote
-(engine-<label>-<call>-<size>-<sampler>-<steps>.latents.f32 / .frames.rgba) for the fp16 pack and its fp32 copy.
-Prints one line per request and writes compare.json beside them, which gpu_table.py puts in the table.
+"""Two engine runs of the same request compared: the final latents and frames that fullsize-bench's `:save` stages
+wrote (engine-<label>-<call>-<size>-<sampler>-<steps>.latents.f32 / .frames.rgba), by default the fp16 pack against
+its fp32 copy; other labels compare e.g. pinned shapes or graph capture against the dynamic-shape fp16 run.
+Prints one line per request and merges the rows into compare.json beside them (a row per reference, other label
+and request; a new comparison of the same pair replaces its rows), which gpu_table.py puts in the table.
 
     python -m tools.bench.compare_outputs <results dir> [reference label (fp32)] [other label (fp16)]
 """
@@ -46,11 +48,19 @@ def compare(folder: Path, reference: str = "fp32", other: str = "fp16") -> list[
     return rows
 
 
+def merge(path: Path, rows: list[dict]) -> list[dict]:
+    """The rows already in `path`, less those of the pairs and requests in `rows`, then `rows`."""
+    key = lambda r: (r["reference"], r["other"], r["request"])  # noqa: E731
+    new = {key(r) for r in rows}
+    old = json.loads(path.read_text()) if path.exists() else []
+    return [r for r in old if key(r) not in new] + rows
+
+
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0])
     rows = compare(folder, *(args[1:3]))
-    (folder / "compare.json").write_text(json.dumps(rows, indent=1))
+    (folder / "compare.json").write_text(json.dumps(merge(folder / "compare.json", rows), indent=1))
     for r in rows:
         print(f"{r['request']}: {r['other']} vs {r['reference']}: latents max|Δ| {r['latents_max_abs']:.3g} "
               f"(max|ref| {r['latents_max_ref']:.3g}, rel {r['latents_rel']:.2e}, rms rel {r['latents_rms_rel']:.2e}); "

@@ -271,12 +271,13 @@ def tables(out: Path, work: Path) -> str:
     compared = load_json(out / "compare.json", [])
     if compared:
         w("")
-        w("### fp16 against fp32, same request (seed 7), final latents and frames (tools/bench/compare_outputs.py)")
+        w("### Two runs of the same request (seed 7), final latents and frames (tools/bench/compare_outputs.py)")
         w("")
-        w("| request | latents max abs diff / max abs ref | latents RMS diff / RMS | frames max diff (LSB) | mean (LSB) | values over 8 LSB |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        w("| runs | request | latents max abs diff / max abs ref | latents RMS diff / RMS | frames max diff (LSB) | mean (LSB) | values over 8 LSB |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for r in compared:
-            w(f"| {r['request']} | {r['latents_rel']:.2e} | {r['latents_rms_rel']:.2e} | {r['frames_max_lsb']} | "
+            w(f"| {r.get('other', 'fp16')} vs {r.get('reference', 'fp32')} | {r['request']} | {r['latents_rel']:.2e} | "
+              f"{r['latents_rms_rel']:.2e} | {r['frames_max_lsb']} | "
               f"{r['frames_mean_lsb']:.2f} | {r['frames_over_8_lsb_pct']:.2f} % |")
     profiles = sorted(out.glob("profile-*.json"))
     gen_profiles = [r for r in engine if r.get("what") == "dispatch profile"]

@@ -1,11 +1,12 @@
 """compare_outputs.py pairs the fp16 and fp32 runs of the same request and measures their difference."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from tools.bench.compare_outputs import compare
+from tools.bench.compare_outputs import compare, merge
 
 
 def _write(folder: Path, stem: str, latents: np.ndarray, frames: np.ndarray) -> None:
@@ -27,3 +28,13 @@ def test_pairs_requests_and_measures(tmp_path: Path):
     r = rows[0]
     assert abs(r["latents_max_abs"] - 0.01) < 1e-6 and r["latents_max_ref"] == 2.0
     assert r["frames_max_lsb"] == 12 and abs(r["frames_over_8_lsb_pct"] - 100 / 24) < 1e-9
+
+
+def test_merge_keeps_other_pairs_and_replaces_the_same(tmp_path: Path):
+    path = tmp_path / "compare.json"
+    a = {"reference": "fp32", "other": "fp16", "request": "256-iv-iv-25", "frames_max_lsb": 7}
+    b = {"reference": "fp16", "other": "capture", "request": "256-iv-iv-25", "frames_max_lsb": 1}
+    path.write_text(json.dumps([a, b]))
+    b2 = {**b, "frames_max_lsb": 0}
+    assert merge(path, [b2]) == [a, b2]
+    assert merge(tmp_path / "absent.json", [a]) == [a]

@@ -28,6 +28,12 @@
 #   LABEL      label of the fp16-pack engine run (fp16): engine-<label>-*.json and engine-<label>.log. Give a variant
 #              (LAYOUT, DAWN_FLAGS) its own label, e.g. LAYOUT=NCHW LABEL=nchw, so that it does not replace the
 #              default fp16 run; gpu_table.py lists every label other than fp16 and fp32 as a variant of it.
+#   SHAPES     pinned or dynamic: LoadOptions.specializeShapes of the engine runs (unset: the engine's rule, dynamic
+#              for a full-size pack); CAPTURE=1: LoadOptions.graphCapture (pins the shapes unless SHAPES=dynamic).
+#              fullsize-bench reads both; give the run its own LABEL (e.g. SHAPES=pinned LABEL=pinned).
+#   COMPARE    space-separated <reference>:<other> label pairs whose `:save` stages are compared value by value
+#              (tools/bench/compare_outputs.py), e.g. "fp16:pinned fp16:capture"; fp32:fp16 is compared whenever
+#              an fp32 run saved outputs.
 #   PROFILE    e.g. unet:512,motion_unet:512,vae_decoder:512: one call of each part with every GPU dispatch timed
 #              (scripts/dawn/profile-unet.ts), after the engine stages; profile-<part>-<size>-<layout>.json.
 #   COMMIT     printed as the commit (the machine's .git can be older than the tree it was sent).
@@ -142,6 +148,10 @@ done
 
 # fp16 against fp32 where both packs ran a `:save` stage of the same request.
 ls "$W"/engine-fp32-*.latents.f32 >/dev/null 2>&1 && python3 -m tools.bench.compare_outputs "$W" | while read -r line; do log "$line"; done
+# Other pairs of runs of the same request (COMPARE), e.g. graph capture against the dynamic-shape run.
+for pair in ${COMPARE:-}; do
+  python3 -m tools.bench.compare_outputs "$W" "${pair%%:*}" "${pair##*:}" | while read -r line; do log "$line"; done
+done
 
 kill "$SMI" 2>/dev/null
 cp "$FS"/pack*-export-check.json "$FS"/pack-optimize.json "$W/" 2>/dev/null
