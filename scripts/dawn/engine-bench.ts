@@ -7,7 +7,8 @@
  *
  * Bundled into one file by scripts/dawn/build-bench.mjs; run by scripts/dawn/run-on-gpu.sh on the GPU machine:
  *   node --liftoff-only engine-bench.mjs <payload dir> <pack dir>
- * Prints one JSON object per measurement.
+ * Prints one JSON object per measurement. SECTIONS=<list> picks sections (e.g. SECTIONS=4); STEPS=<n> the request's
+ * steps (25; fewer for a quick check on a software GPU).
  */
 import { dirPackReader } from '../../src/cli/models-dir.js';
 import { TorchGenerator } from '../../src/core/rng/torch-generator.js';
@@ -25,6 +26,9 @@ if (!payload || !packDir) throw new Error('usage: engine-bench.mjs <payload dir>
 /** The pack folder, for the engines made inside functions below (where the check above does not narrow). */
 const packFolder: string = packDir;
 const ort = await setUpDawn(payload);
+/** SECTIONS=3,4 runs only those sections (all by default); the pinned-shape engine of section 1 is always loaded. */
+const sections = process.env.SECTIONS?.split(',') ?? ['1', '2', '3', '4'];
+const runs = (section: string) => sections.includes(section);
 
 const print = (what: string, data: Record<string, unknown>) => console.log(JSON.stringify({ what, ...data }));
 
@@ -70,95 +74,106 @@ const request: GenerateRequest = {
   prompt: 'a red circle moving left on a black background',
   seed: 7,
   frames: 16,
-  settings: { variant: 'iv-iv', steps: 25 },
+  settings: { variant: 'iv-iv', steps: Number(process.env.STEPS ?? 25) },
   previewEvery: 0,
 };
 await engine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } }); // shaders compiled for this shape
 await engine.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 }, keepLatentsOnGpu: false });
-for (let round = 0; round < 2; round++) {
-  const gpu = await engine.generate(request);
-  const cpu = await engine.generate({ ...request, keepLatentsOnGpu: false });
-  const previews = await engine.generate({ ...request, previewEvery: 1 }, () => {});
-  print('generate latents on GPU', { round, ...summary(gpu) });
-  print('generate latents on CPU', { round, ...summary(cpu) });
-  print('generate latents on GPU, preview every step', { round, ...summary(previews) });
-  print('GPU vs CPU path', {
-    round,
-    latentsMaxRel: maxRel(gpu.latents, cpu.latents),
-    framesEqual: gpu.frames.rgba.every((v, i) => v === cpu.frames.rgba[i]),
-    modelMsPerCallSaved: (cpu.timings.modelMs - gpu.timings.modelMs) / gpu.timings.calls.length,
-  });
+if (runs('1')) {
+  for (let round = 0; round < 2; round++) {
+    const gpu = await engine.generate(request);
+    const cpu = await engine.generate({ ...request, keepLatentsOnGpu: false });
+    const previews = await engine.generate({ ...request, previewEvery: 1 }, () => {});
+    print('generate latents on GPU', { round, ...summary(gpu) });
+    print('generate latents on CPU', { round, ...summary(cpu) });
+    print('generate latents on GPU, preview every step', { round, ...summary(previews) });
+    print('GPU vs CPU path', {
+      round,
+      latentsMaxRel: maxRel(gpu.latents, cpu.latents),
+      framesEqual: gpu.frames.rgba.every((v, i) => v === cpu.frames.rgba[i]),
+      modelMsPerCallSaved: (cpu.timings.modelMs - gpu.timings.modelMs) / gpu.timings.calls.length,
+    });
+  }
 }
 
 // ---- 2. One IV sub-step's arithmetic and copies at SD1.5 video size -----------------------------------------
-// While the engine's sessions are open: with its last session released, onnxruntime lets go of the device.
-const device = (await ort.env.webgpu.device) as GPUDevice;
-const config = parseSchedulerConfig({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, clip_sample: false });
-const k = ddimStepCoefficients(makeDdimSchedule(config, 50), 501);
-const shape = [1, 4, 16, 64, 64];
-const n = numel(shape);
-const latents: Tensor = { data: new TorchGenerator(1).randn(n), shape };
-const output: Tensor = { data: new TorchGenerator(2).randn(2 * n), shape: [32, 4, 64, 64] };
-const space = new GpuLatentSpace(device);
-const cpu = cpuLatentSpace();
-const timeIt = async (label: string, iterations: number, body: () => Promise<void> | void) => {
-  for (let i = 0; i < 3; i++) await body();
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = performance.now();
-    await body();
-    times.push(performance.now() - t0);
+if (runs('2')) await subStepAndCopies();
+
+async function subStepAndCopies(): Promise<void> {
+  // While the engine's sessions are open: with its last session released, onnxruntime lets go of the device.
+  const device = (await ort.env.webgpu.device) as GPUDevice;
+  const config = parseSchedulerConfig({
+    beta_schedule: 'scaled_linear',
+    beta_start: 0.00085,
+    beta_end: 0.012,
+    clip_sample: false,
+  });
+  const k = ddimStepCoefficients(makeDdimSchedule(config, 50), 501);
+  const shape = [1, 4, 16, 64, 64];
+  const n = numel(shape);
+  const latents: Tensor = { data: new TorchGenerator(1).randn(n), shape };
+  const output: Tensor = { data: new TorchGenerator(2).randn(2 * n), shape: [32, 4, 64, 64] };
+  const space = new GpuLatentSpace(device);
+  const cpu = cpuLatentSpace();
+  const timeIt = async (label: string, iterations: number, body: () => Promise<void> | void) => {
+    for (let i = 0; i < 3; i++) await body();
+    const times: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const t0 = performance.now();
+      await body();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    print('micro', { label, shape, medianMs: times[Math.floor(times.length / 2)], minMs: times[0] });
+  };
+  const gLatents = space.upload(latents);
+  const gOutput = space.upload(output);
+  await space.settle();
+  // An IDM sub-step: video → frames, CFG on the batched output, DDIM step, frames → video, settled.
+  await timeIt('GPU: IDM sub-step arithmetic (permute, CFG, DDIM, permute), settled', 20, async () => {
+    const frames = space.videoToFrames(gLatents);
+    const noise = space.guideBatched(gOutput, 4);
+    const stepped = space.step(k, noise, frames);
+    const video = space.framesToVideo(stepped, 1);
+    await space.settle();
+    for (const h of [frames, noise, stepped, video]) space.release(h);
+  });
+  await timeIt('CPU: the same arithmetic', 10, () => {
+    const frames = cpu.videoToFrames(latents);
+    const noise = cpu.guideBatched(output, 4);
+    cpu.framesToVideo(cpu.step(k, noise, frames), 1);
+  });
+  // The same arithmetic once more, read back and compared with the CPU (a dead device would answer fast and wrong).
+  {
+    const frames = space.videoToFrames(gLatents);
+    const noise = space.guideBatched(gOutput, 4);
+    const stepped = space.step(k, noise, frames);
+    const video = space.framesToVideo(stepped, 1);
+    const got = await space.read(video);
+    const want = cpu.framesToVideo(cpu.step(k, cpu.guideBatched(output, 4), cpu.videoToFrames(latents)), 1);
+    print('micro check', { maxRel: maxRel(got.data, want.data) });
+    for (const h of [frames, noise, stepped, video]) space.release(h);
   }
-  times.sort((a, b) => a - b);
-  print('micro', { label, shape, medianMs: times[Math.floor(times.length / 2)], minMs: times[0] });
-};
-const gLatents = space.upload(latents);
-const gOutput = space.upload(output);
-await space.settle();
-// An IDM sub-step: video → frames, CFG on the batched output, DDIM step, frames → video, settled.
-await timeIt('GPU: IDM sub-step arithmetic (permute, CFG, DDIM, permute), settled', 20, async () => {
-  const frames = space.videoToFrames(gLatents);
-  const noise = space.guideBatched(gOutput, 4);
-  const stepped = space.step(k, noise, frames);
-  const video = space.framesToVideo(stepped, 1);
-  await space.settle();
-  for (const h of [frames, noise, stepped, video]) space.release(h);
-});
-await timeIt('CPU: the same arithmetic', 10, () => {
-  const frames = cpu.videoToFrames(latents);
-  const noise = cpu.guideBatched(output, 4);
-  cpu.framesToVideo(cpu.step(k, noise, frames), 1);
-});
-// The same arithmetic once more, read back and compared with the CPU (a dead device would answer fast and wrong).
-{
-  const frames = space.videoToFrames(gLatents);
-  const noise = space.guideBatched(gOutput, 4);
-  const stepped = space.step(k, noise, frames);
-  const video = space.framesToVideo(stepped, 1);
-  const got = await space.read(video);
-  const want = cpu.framesToVideo(cpu.step(k, cpu.guideBatched(output, 4), cpu.videoToFrames(latents)), 1);
-  print('micro check', { maxRel: maxRel(got.data, want.data) });
-  for (const h of [frames, noise, stepped, video]) space.release(h);
+  // What the CPU path moves per IDM call: the doubled input up, the batched output down. An upload is timed
+  // until a copy that depends on it has run.
+  await timeIt('GPU: upload of one batched UNet input [32,4,64,64] (CPU path, per call)', 20, async () => {
+    const h = space.upload(output);
+    const row = space.sliceBatch(h, 31, 1);
+    await space.settle();
+    space.release(row);
+    space.release(h);
+  });
+  await timeIt('GPU: read of one batched UNet output [32,4,64,64] (CPU path, per call)', 20, async () => {
+    await space.read(gOutput);
+  });
+  await timeIt('GPU: read of the latents [1,4,16,64,64] (one preview)', 20, async () => {
+    await space.read(gLatents);
+  });
+  space.release(gLatents);
+  space.release(gOutput);
+  print('space', { ...space.stats });
+  await space.dispose();
 }
-// What the CPU path moves per IDM call: the doubled input up, the batched output down. An upload is timed
-// until a copy that depends on it has run.
-await timeIt('GPU: upload of one batched UNet input [32,4,64,64] (CPU path, per call)', 20, async () => {
-  const h = space.upload(output);
-  const row = space.sliceBatch(h, 31, 1);
-  await space.settle();
-  space.release(row);
-  space.release(h);
-});
-await timeIt('GPU: read of one batched UNet output [32,4,64,64] (CPU path, per call)', 20, async () => {
-  await space.read(gOutput);
-});
-await timeIt('GPU: read of the latents [1,4,16,64,64] (one preview)', 20, async () => {
-  await space.read(gLatents);
-});
-space.release(gLatents);
-space.release(gOutput);
-print('space', { ...space.stats });
-await space.dispose();
 
 /**
  * The same request on the engine above (shapes pinned) and on a second engine loaded with `options`, two rounds:
@@ -167,7 +182,9 @@ await space.dispose();
 async function againstPinned(label: string, options: LoadOptions): Promise<void> {
   const other = new Engine(ort, { readerFor: () => dirPackReader(packFolder) });
   await other.load({ kind: 'url', baseUrl: packFolder }, { backend: 'webgpu', ...options });
-  await other.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
+  // The first generation makes the shape-pinned (and captured) sessions: its warnings say what was refused.
+  const first = await other.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
+  print(`${label}: first generation`, { warnings: first.warnings, capturedCalls: first.timings.capturedCalls });
   for (let round = 0; round < 2; round++) {
     const pinned = await engine.generate(request);
     const result = await other.generate(request);
@@ -196,8 +213,8 @@ async function againstPinned(label: string, options: LoadOptions): Promise<void>
 // ---- 3. Shape-pinned sessions (LoadOptions.specializeShapes) against the graphs' dynamic axes ------------------
 // The engine above pins the generation's shapes (the bundled pack is small enough on WebGPU). Same seed: the
 // frames must agree; the savings come out negative (dynamic axes cost time).
-await againstPinned('dynamic shapes', { specializeShapes: false });
+if (runs('3')) await againstPinned('dynamic shapes', { specializeShapes: false });
 // ---- 4. Graph capture (LoadOptions.graphCapture) on top of the pinned shapes -------------------------------------
-await againstPinned('graph capture', { graphCapture: true });
+if (runs('4')) await againstPinned('graph capture', { graphCapture: true });
 await engine.unload();
 process.exit(0);

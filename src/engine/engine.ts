@@ -3,6 +3,7 @@ import { type SamplerSettings, withDefaults } from '../core/sampler/settings.js'
 import { rgbToRgba } from '../media/video-frames.js';
 import { generateVideo } from '../pipeline/text-to-video.js';
 import type { BlobStore } from '../runtime/download/blob-store.js';
+import type { ModelSet } from '../runtime/model-set.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { PackLayoutError, type PackReader, resolvePackLocation, urlPackReader } from '../runtime/pack-reader.js';
 import { freeDimensionOverrides, type GenerationShape, shapeKey } from '../runtime/shape-specialization.js';
@@ -159,13 +160,16 @@ export class Engine implements EngineApi {
     const controller = new AbortController();
     this.running = controller;
     try {
-      await this.specializeFor(pack, {
+      const refused = await this.specializeFor(pack, {
         frames,
         latentHeight: height / 8,
         latentWidth: width / 8,
         cfgRows: settings.guidanceScale > 1 && (request.cfgMode ?? 'batched') === 'batched' ? 2 : 1,
         decodeChunk: request.decodeChunk ?? 1,
       });
+      for (const off of refused) {
+        warn(`Graph capture is off for ${off.part}: ${off.reason}. Its plain session answers instead (same results, slower).`);
+      }
     } catch (error) {
       this.running = null;
       throw error;
@@ -286,15 +290,18 @@ export class Engine implements EngineApi {
    * Re-create the sessions with the generation's shapes pinned when they changed: on WASM ≈30% faster UNet calls
    * for the bundled pack; on WebGPU (small packs, see pack-loader.ts) its VDM calls 36-50 % and its IDM calls
    * 8-10 % faster on an H100, with the same outputs. Costs one session creation per new shape.
+   * Returns the captured sessions onnxruntime refused in the new set (LoadOptions.graphCapture), to be told once.
    */
-  private async specializeFor(pack: LoadedPack, shape: GenerationShape): Promise<void> {
+  private async specializeFor(pack: LoadedPack, shape: GenerationShape): Promise<ModelSet['captureRefused']> {
     const key = shapeKey(shape);
-    if (!pack.respecialize || key === this.specializedKey) return;
+    if (!pack.respecialize || key === this.specializedKey) return [];
     const fresh = await pack.respecialize(freeDimensionOverrides(pack.models, shape));
     const old = pack.models;
     pack.models = fresh;
     this.specializedKey = key;
     await old.release();
+    // Told once, in the generation that made the sessions (graph capture asked for and refused).
+    return fresh.captureRefused;
   }
 
   /**

@@ -24,6 +24,11 @@ export interface ModelSet {
   image?: OnnxUnet;
   video: OnnxUnet;
   vae: OnnxVaeDecoder;
+  /**
+   * UNets whose captured session onnxruntime would not create although the options asked for one (graphCapture),
+   * and its message: their plain sessions answer, and the engine tells the user why.
+   */
+  captureRefused: { part: string; reason: string }[];
   release(): Promise<void>;
 }
 
@@ -89,6 +94,7 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
     }
   };
   const runners: CapturedUnetRunner[] = [];
+  const captureRefused: ModelSet['captureRefused'] = [];
   const onWebgpu = (options.executionProviders ?? ['wasm'])[0] === 'webgpu';
   /** The captured twin of a UNet's session, where options ask for it and its shapes are pinned. */
   const capture = async (unet: OnnxUnet, data: Uint8Array, key: 'imageUnet' | 'videoUnet'): Promise<void> => {
@@ -100,8 +106,12 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
         data,
         sessionOptions(key, { enableGraphCapture: true, freeDimensionOverrides }),
       );
-    } catch {
+    } catch (error) {
       // onnxruntime refuses capture for graphs it cannot keep wholly on the GPU: the plain session serves.
+      captureRefused.push({
+        part: unet.part,
+        reason: `onnxruntime would not create its captured session (${error instanceof Error ? error.message : String(error)})`,
+      });
       return;
     }
     sessions.push(session);
@@ -128,6 +138,7 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
       ...(image ? { image } : {}),
       video,
       vae,
+      captureRefused,
       release: async () => {
         for (const runner of runners) runner.dispose();
         await Promise.all(sessions.map((s) => s.release()));

@@ -72,11 +72,13 @@ export class CapturedUnetRunner {
       [call.sample.buffer, 0, fixed.sample, 0, tensorBytes(call.sample)],
       [call.text.buffer, 0, fixed.text, 0, tensorBytes(call.text)],
     ]);
-    const data = call.timestep.data as ArrayBufferView;
-    device.queue.writeBuffer(fixed.timestep, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-    const running = this.session.run(fixed.feeds as never, fixed.fetches as never, { extra: { gpu_graph_id: this.graphId } });
-    if (!this.pinned) this.pinned = await pinRegistrations([fixed.sample, fixed.text, fixed.timestep, fixed.output], running);
-    await running;
+    device.queue.writeBuffer(fixed.timestep, 0, paddedTo4(call.timestep.data as ArrayBufferView));
+    const pinned = this.pinned ? null : pinRegistrations([fixed.sample, fixed.text, fixed.timestep, fixed.output]);
+    try {
+      await this.session.run(fixed.feeds as never, fixed.fetches as never, { extra: { gpu_graph_id: this.graphId } });
+    } finally {
+      if (pinned) this.pinned = pinned();
+    }
     if (!this.pinned) throw new Error("could not keep onnxruntime-web's registrations of the captured buffers");
     const out = space.alloc(call.sample.shape, call.outputDtype);
     space.copyBuffers([[fixed.output, 0, out.buffer, 0, tensorBytes(out)]]);
@@ -129,30 +131,65 @@ export class CapturedUnetRunner {
   }
 }
 
+/** A copy of `data` padded to a multiple of 4 bytes, as writeBuffer needs (an fp16 timestep is 2 bytes). */
+export function paddedTo4(data: ArrayBufferView): Uint8Array<ArrayBuffer> {
+  const padded = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
+  padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return padded;
+}
+
+/** The description of onnxruntime-web's private symbol under which it keeps a buffer's [handle, count] registration. */
+const REGISTRATION = 'gpuBufferMetadata';
+
 /**
- * onnxruntime-web 1.30 registers a bound GPU buffer for each run and lets the registration go after it (a count on
- * the buffer under a private symbol, `gpuBufferMetadata`); the next run registers it again under a new handle. A
- * replayed graph still returns its output under the handle of the capturing run, which by then points at nothing
- * (the "Cannot set properties of undefined" error) or at another buffer. Holding one more count on each of the
- * captured runner's buffers, once onnxruntime has registered them during the first run, keeps their handles for
- * the session's life. True when all four were pinned before the run ended.
+ * onnxruntime-web 1.30 registers a bound GPU buffer for each run and lets the registration go after it (a
+ * [handle, count] pair on the buffer under a private symbol, `gpuBufferMetadata`, set by assignment and deleted at
+ * count 0); the next run registers it again under a new handle. A replayed graph still returns its output under the
+ * handle of the capturing run, which by then points at nothing (the "Cannot set properties of undefined" error) or
+ * at another buffer. Holding one more count on each of the captured runner's buffers keeps their handles for the
+ * session's life.
+ *
+ * Armed before the capturing run: each buffer gets a prototype that traps the assignment of that symbol, so the
+ * count is raised the moment onnxruntime registers the buffer, whatever the run's timing. (Polling for the
+ * registration while the run was pending worked in Chromium and missed it under Node + Dawn, where the whole run
+ * can pass between two timer ticks.) The buffer gets its own prototype back at once. Returns a function to call
+ * after the run: it disarms what was never registered and says whether all of them were pinned.
  */
-export async function pinRegistrations(buffers: GPUBuffer[], running: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  running.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  for (;;) {
-    const metas = buffers.map((buffer) => {
-      const symbol = Object.getOwnPropertySymbols(buffer).find((s) => s.description === 'gpuBufferMetadata');
-      return symbol ? (buffer as unknown as Record<symbol, [number, number] | undefined>)[symbol] : undefined;
-    });
-    if (metas.every((meta) => Array.isArray(meta) && meta[1] >= 1)) {
-      for (const meta of metas) (meta as [number, number])[1]++;
-      return true;
+export function pinRegistrations(buffers: GPUBuffer[]): () => boolean {
+  const pinned = new Set<GPUBuffer>();
+  const prototypes = new Map<GPUBuffer, object | null>();
+  const pin = (buffer: GPUBuffer, key: symbol): void => {
+    const meta = (buffer as unknown as Record<symbol, unknown>)[key];
+    if (Array.isArray(meta) && typeof meta[1] === 'number' && meta[1] >= 1) {
+      meta[1]++;
+      pinned.add(buffer);
     }
-    if (done) return false;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+  };
+  for (const buffer of buffers) {
+    const already = Object.getOwnPropertySymbols(buffer).find((s) => s.description === REGISTRATION);
+    if (already) {
+      pin(buffer, already);
+      continue;
+    }
+    const prototype = Object.getPrototypeOf(buffer) as object | null;
+    prototypes.set(buffer, prototype);
+    const trap = new Proxy(prototype ?? {}, {
+      set(target, key, value, receiver) {
+        if (receiver !== buffer || typeof key !== 'symbol' || key.description !== REGISTRATION) {
+          return Reflect.set(target, key, value, receiver);
+        }
+        Object.setPrototypeOf(buffer, prototype);
+        prototypes.delete(buffer);
+        const defined = Reflect.defineProperty(buffer, key, { value, writable: true, enumerable: true, configurable: true });
+        pin(buffer, key);
+        return defined;
+      },
+    });
+    Object.setPrototypeOf(buffer, trap);
   }
+  return () => {
+    for (const [buffer, prototype] of prototypes) Object.setPrototypeOf(buffer, prototype);
+    prototypes.clear();
+    return pinned.size === buffers.length;
+  };
 }
