@@ -93,4 +93,36 @@ describe('createModelSet', () => {
     expect(t.created).toHaveLength(3);
     expect(t.released.size).toBe(3);
   });
+
+  it('graph capture asked for and refused by onnxruntime: the plain sessions serve, and each refusal is reported', async () => {
+    // onnxruntime as it answers on a GPU whose graphs it cannot capture; the plain sessions run on WASM here.
+    const created: { options: Record<string, unknown> }[] = [];
+    const create = async (data: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> => {
+      created.push({ options });
+      if (options.enableGraphCapture)
+        throw new Error('all compute graph nodes have not been partitioned to the WebGpuExecutionProvider');
+      return (ort.InferenceSession.create as (d: Uint8Array, o: unknown) => Promise<OrtSession>)(data, {
+        ...options,
+        executionProviders: ['wasm'],
+      });
+    };
+    const module = { ...ort, InferenceSession: { ...ort.InferenceSession, create } } as unknown as OrtModule;
+    const set = await createModelSet(module, fixtureBytes(), {
+      executionProviders: ['webgpu'],
+      freeDimensions: { imageUnet: { batch: 2 }, videoUnet: { batch: 2 } },
+      graphCapture: true,
+    });
+    expect(created.filter((c) => c.options.enableGraphCapture)).toHaveLength(2);
+    expect(set.captureRefused.map((r) => r.part).sort()).toEqual(['motion_unet', 'unet']);
+    for (const r of set.captureRefused) expect(r.reason).toContain('not been partitioned');
+    expect(set.image?.captured).toBeUndefined();
+    expect(set.video.captured).toBeUndefined();
+    await set.release();
+  });
+
+  it('no capture asked for: nothing refused', async () => {
+    const set = await createModelSet(trackingOrt().module, fixtureBytes());
+    expect(set.captureRefused).toEqual([]);
+    await set.release();
+  });
 });
