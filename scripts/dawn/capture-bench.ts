@@ -20,6 +20,8 @@ const [payload, packDir, resultsPath] = process.argv.slice(2);
 if (!payload || !packDir || !resultsPath) throw new Error('usage: capture-bench.mjs <payload dir> <pack dir> <results.json>');
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
 const RUNS_CHECKED = 5;
+/** GRAPH_ID=<n>: captured runs pass the run option gpu_graph_id, as the engine's captured runner does. */
+const graphRunOptions = process.env.GRAPH_ID ? { extra: { gpu_graph_id: process.env.GRAPH_ID } } : {};
 const RUNS_TIMED = 20;
 const print = resultsLog(resultsPath);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -148,7 +150,7 @@ for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS
     fixedOutput.dispose();
     if (!captured || captureError) continue;
     try {
-      await captured.run(feeds as never, fetches() as never);
+      await captured.run(feeds as never, fetches() as never, graphRunOptions as never);
     } catch (error) {
       captureError = message(error);
       continue;
@@ -170,7 +172,7 @@ for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS
   const plainTime = await time(async () => (await runPlain()).dispose());
   const fixedTime = await time(async () => (await runFixed()).dispose());
   const capturedTime =
-    captured && !captureError ? await time(() => (captured as OrtSession).run(feeds as never, fetches() as never)) : null;
+    captured && !captureError ? await time(() => (captured as OrtSession).run(feeds as never, fetches() as never, graphRunOptions as never)) : null;
   print('capture', {
     part,
     shapes,
