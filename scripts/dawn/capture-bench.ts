@@ -172,7 +172,9 @@ for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS
   const plainTime = await time(async () => (await runPlain()).dispose());
   const fixedTime = await time(async () => (await runFixed()).dispose());
   const capturedTime =
-    captured && !captureError ? await time(() => (captured as OrtSession).run(feeds as never, fetches() as never, graphRunOptions as never)) : null;
+    captured && !captureError
+      ? await time(() => (captured as OrtSession).run(feeds as never, fetches() as never, graphRunOptions as never))
+      : null;
   print('capture', {
     part,
     shapes,
