@@ -54,9 +54,10 @@ export interface LoadOptions {
   specializeShapes?: boolean;
   /**
    * WebGPU, shape-pinned packs: also make graph-captured UNet sessions, which replay a call's recorded GPU work
-   * without onnxruntime's per-node CPU time (about 4× faster calls for the bundled pack on an H100 at the
-   * onnxruntime level). Each captured session's first call is checked against the plain one; a mismatch or an
-   * error turns it off with a warning. Off by default until measured through the engine on a GPU.
+   * without onnxruntime's per-node CPU time. Each captured session's first call is checked against the plain one;
+   * a refused session, a mismatch or an error turns it off with a warning. Off by default: measured through the
+   * engine on an H100 it gave the same outputs and no gain worth twice the sessions and GPU memory (bundled pack
+   * within 1 % of pinned shapes; full size at 512² 3-7 %; docs/performance.md, "GPU, third run").
    */
   graphCapture?: boolean;
 }
