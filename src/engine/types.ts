@@ -57,7 +57,7 @@ export interface LoadOptions {
    * without onnxruntime's per-node CPU time. Each captured session's first call is checked against the plain one;
    * a refused session, a mismatch or an error turns it off with a warning. Off by default: measured through the
    * engine on an H100 it gave the same outputs and no gain worth twice the sessions and GPU memory (bundled pack
-   * within 1 % of pinned shapes; full size at 512² 3-7 %; docs/performance.md, "GPU, third run").
+   * −2 % / +8 % against pinned shapes in two rounds, full size within 1 % at 256², 3-7 % at 512²; docs/performance.md, "GPU, third run").
    */
   graphCapture?: boolean;
 }
