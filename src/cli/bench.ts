@@ -10,12 +10,20 @@ export interface BenchOptions {
   threads: number[];
   repeats: number;
   prompt: string;
+  /**
+   * Sessions with the generation's shapes pinned (the engine's WASM default) and/or with the graphs' dynamic axes
+   * (LoadOptions.specializeShapes false): one row per value, for the before/after of pinning.
+   */
+  shapes?: SessionShapes[];
 }
+
+export type SessionShapes = 'pinned' | 'dynamic';
 
 export interface BenchRow {
   sampler: string;
   steps: number;
   threads: number;
+  shapes: SessionShapes;
   totalS: number;
   videoCalls: number;
   imageCalls: number;
@@ -34,6 +42,7 @@ export function summarize(
   steps: number,
   threads: number,
   runs: Pick<GenerateResult, 'timings' | 'modelCalls'>[],
+  shapes: SessionShapes = 'pinned',
 ): BenchRow {
   const last = runs[runs.length - 1] as Pick<GenerateResult, 'timings' | 'modelCalls'>;
   const byModel = (m: 'image' | 'video') => median(last.timings.calls.filter((c) => c.model === m).map((c) => c.ms));
@@ -41,6 +50,7 @@ export function summarize(
     sampler,
     steps,
     threads,
+    shapes,
     totalS: median(runs.map((r) => r.timings.totalMs)) / 1000,
     videoCalls: last.modelCalls.video,
     imageCalls: last.modelCalls.image,
@@ -58,61 +68,62 @@ export function summarize(
  */
 export async function runBench(o: BenchOptions, log: (line: string) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  for (const threads of o.threads) {
-    ort.env.wasm.numThreads = threads;
-    const engine = new Engine(ort, {
-      readerFor: () => dirPackReader(o.packDir.endsWith('/') ? o.packDir : `${o.packDir}/`),
-      probe: async () => ({
-        webgpu: { available: false, reason: 'benchmark on CPU' },
-        wasm: { threads, crossOriginIsolated: true },
-      }),
-    });
-    await engine.load({ kind: 'url', baseUrl: o.packDir }, { backend: 'wasm' });
-    for (const steps of o.steps) {
-      for (const sampler of ['ddim', 'iv-iv'] as const) {
-        const runs: GenerateResult[] = [];
-        // One warm-up (first-run allocations), then the timed repeats.
-        await engine.generate({
-          prompt: o.prompt,
-          seed: 1,
-          frames: o.frames,
-          settings: { variant: sampler, steps: 2 },
-          previewEvery: 0,
-        });
-        for (let r = 0; r < o.repeats; r++) {
-          runs.push(
-            await engine.generate({
-              prompt: o.prompt,
-              seed: r,
-              frames: o.frames,
-              settings: { variant: sampler, steps },
-              previewEvery: 0,
-            }),
+  for (const threads of o.threads)
+    for (const shapes of o.shapes ?? ['pinned']) {
+      ort.env.wasm.numThreads = threads;
+      const engine = new Engine(ort, {
+        readerFor: () => dirPackReader(o.packDir.endsWith('/') ? o.packDir : `${o.packDir}/`),
+        probe: async () => ({
+          webgpu: { available: false, reason: 'benchmark on CPU' },
+          wasm: { threads, crossOriginIsolated: true },
+        }),
+      });
+      await engine.load({ kind: 'url', baseUrl: o.packDir }, { backend: 'wasm', specializeShapes: shapes === 'pinned' });
+      for (const steps of o.steps) {
+        for (const sampler of ['ddim', 'iv-iv'] as const) {
+          const runs: GenerateResult[] = [];
+          // One warm-up (first-run allocations), then the timed repeats.
+          await engine.generate({
+            prompt: o.prompt,
+            seed: 1,
+            frames: o.frames,
+            settings: { variant: sampler, steps: 2 },
+            previewEvery: 0,
+          });
+          for (let r = 0; r < o.repeats; r++) {
+            runs.push(
+              await engine.generate({
+                prompt: o.prompt,
+                seed: r,
+                frames: o.frames,
+                settings: { variant: sampler, steps },
+                previewEvery: 0,
+              }),
+            );
+          }
+          const row = summarize(sampler, steps, threads, runs, shapes);
+          rows.push(row);
+          log(
+            `${row.sampler.padEnd(6)} steps ${steps} threads ${threads} ${shapes} shapes: ${row.totalS.toFixed(2)} s ` +
+              `(${row.videoCalls} VDM × ${row.videoMs.toFixed(0)} ms, ${row.imageCalls} IDM × ${row.imageMs.toFixed(0)} ms)`,
           );
         }
-        const row = summarize(sampler, steps, threads, runs);
-        rows.push(row);
-        log(
-          `${row.sampler.padEnd(6)} steps ${steps} threads ${threads}: ${row.totalS.toFixed(2)} s ` +
-            `(${row.videoCalls} VDM × ${row.videoMs.toFixed(0)} ms, ${row.imageCalls} IDM × ${row.imageMs.toFixed(0)} ms)`,
-        );
       }
+      await engine.unload();
     }
-    await engine.unload();
-  }
   return rows;
 }
 
 export function benchTable(rows: BenchRow[], frames: number): string {
   const head =
-    `| sampler | steps | WASM threads | whole generation (s) | VDM calls × median ms | IDM calls × median ms | text encoder ms | VAE decode ms (${frames} frames) | time outside UNet calls |\n` +
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+    `| sampler | steps | WASM threads | session shapes | whole generation (s) | VDM calls × median ms | IDM calls × median ms | text encoder ms | VAE decode ms (${frames} frames) | time outside UNet calls |\n` +
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n';
   return (
     head +
     rows
       .map(
         (r) =>
-          `| ${r.sampler} | ${r.steps} | ${r.threads} | ${r.totalS.toFixed(2)} | ${r.videoCalls} × ${r.videoMs.toFixed(0)} | ${r.imageCalls} × ${Number.isNaN(r.imageMs) ? '–' : r.imageMs.toFixed(0)} | ${r.textEncoderMs.toFixed(0)} | ${r.decodeMs.toFixed(0)} | ${r.outsidePct.toFixed(1)} % |`,
+          `| ${r.sampler} | ${r.steps} | ${r.threads} | ${r.shapes} | ${r.totalS.toFixed(2)} | ${r.videoCalls} × ${r.videoMs.toFixed(0)} | ${r.imageCalls} × ${Number.isNaN(r.imageMs) ? '–' : r.imageMs.toFixed(0)} | ${r.textEncoderMs.toFixed(0)} | ${r.decodeMs.toFixed(0)} | ${r.outsidePct.toFixed(1)} % |`,
       )
       .join('\n')
   );

@@ -13,7 +13,7 @@ const USAGE = `Usage:
 
   npm run -s cli -- generate --prompt "..." --out video.mp4 [--models public/models/tinyworld-v2]
                     [--sampler iv-iv|ddim|...] [--seed N] [--steps N] [--frames N] [--negative-prompt "..."] [--threads N]
-  npm run -s cli -- bench [--pack public/models/tinyworld-v2] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1]
+  npm run -s cli -- bench [--pack public/models/tinyworld-v2] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1] [--shapes pinned,dynamic]
 
   generate Generate a video headless with the app's engine and write a playable H.264 MP4.
   sample   Run one parity case end to end (text encoder → sampler → VAE) with onnxruntime-web's WASM
@@ -72,8 +72,14 @@ async function benchCommand(argv: string[]): Promise<void> {
       threads: { type: 'string', default: '1,2' },
       repeats: { type: 'string', default: '1' },
       prompt: { type: 'string', default: 'a red circle moving left on a black background' },
+      shapes: { type: 'string', default: 'pinned' },
     },
   });
+  const shapes = values.shapes.split(',').map((x) => x.trim());
+  for (const s of shapes) {
+    if (s !== 'pinned' && s !== 'dynamic')
+      throw new UsageError(`--shapes takes pinned, dynamic or both ("pinned,dynamic"), not "${s}"`);
+  }
   const list = (s: string) => s.split(',').map((x) => Number(x.trim()));
   const options = {
     packDir: values.pack,
@@ -82,6 +88,7 @@ async function benchCommand(argv: string[]): Promise<void> {
     threads: list(values.threads),
     repeats: Number(values.repeats),
     prompt: values.prompt,
+    shapes: shapes as ('pinned' | 'dynamic')[],
   };
   const { runBench, benchTable } = await import('./bench.js');
   process.stdout.write(
