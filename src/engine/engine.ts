@@ -287,9 +287,10 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * Re-create the sessions with the generation's shapes pinned when they changed: on WASM ≈30% faster UNet calls
-   * for the bundled pack; on WebGPU (small packs, see pack-loader.ts) its VDM calls 36-50 % and its IDM calls
-   * 8-10 % faster on an H100, with the same outputs. Costs one session creation per new shape.
+   * Re-create the sessions with the generation's shapes pinned when they changed: on WASM 2-4 % faster for the
+   * bundled pack (more for unfused graphs, shape-specialization.ts); on WebGPU (small packs, see pack-loader.ts)
+   * its VDM calls 36-50 % and its IDM calls 8-10 % faster on an H100, with the same outputs. Costs one session
+   * creation per new shape.
    * Returns the captured sessions onnxruntime refused in the new set (LoadOptions.graphCapture), to be told once.
    */
   private async specializeFor(pack: LoadedPack, shape: GenerationShape): Promise<ModelSet['captureRefused']> {
