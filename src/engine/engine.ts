@@ -288,7 +288,7 @@ export class Engine implements EngineApi {
 
   /**
    * Re-create the sessions with the generation's shapes pinned when they changed: on WASM 2-4 % faster for the
-   * bundled pack (more for unfused graphs, shape-specialization.ts); on WebGPU (small packs, see pack-loader.ts)
+   * bundled pack (30 % for the first one, shape-specialization.ts); on WebGPU (small packs, see pack-loader.ts)
    * its VDM calls 36-50 % and its IDM calls 8-10 % faster on an H100, with the same outputs. Costs one session
    * creation per new shape.
    * Returns the captured sessions onnxruntime refused in the new set (LoadOptions.graphCapture), to be told once.

@@ -15,7 +15,7 @@ export interface GenerationShape {
 /**
  * onnxruntime `freeDimensionOverrides` that pin a graph's symbolic dims to one generation's shapes. On the
  * WASM EP this lets the optimizer fold shape arithmetic and pick kernels for the real sizes: 216 → 152 ms per VDM
- * call of the first bundled pack; on tinyworld-v2 (fused graphs) 162 → 158 ms, IV-mixed-25 19.2 → 18.4 s
+ * call of the first bundled pack (tinyworld-v1); on tinyworld-v2 162 → 158 ms, IV-mixed-25 19.2 → 18.4 s
  * (`npm run bench -- --shapes pinned,dynamic`). On WebGPU it removes the CPU shape work that stalls the queue (the
  * bundled pack's calls 36-50 % faster on an H100). Only dims named in the sample/latent input are pinned
  * (their symbol names come from the graph), so any export works; other symbols stay free.
