@@ -115,10 +115,6 @@ export async function sampleIn<L>(space: LatentSpace<L>, options: SampleOptions<
           onEvent?.({ type: 'model-call-start', ...info, call });
           const started = now();
           const out = own(await predictor.predictNoise(x, sub.evalTimestep, embeds, signal));
-          // On the GPU the call's time must hold its GPU work, whatever onnxruntime's run waits for before it
-          // resolves; otherwise the rest would be timed as the scheduler's. One queue round trip per call (on the
-          // H100, onnxruntime 1.30's run had already waited: call times unchanged with it).
-          if (space.resident) await space.settle();
           const inShape = space.shape(x);
           const outShape = space.shape(out);
           if (!shapeEquals(outShape, inShape)) {
