@@ -138,6 +138,9 @@ export class Engine implements EngineApi {
       warnings.push(message);
       onProgress?.({ type: 'warning', message });
     };
+    /** A captured session refused at creation or turned off by a call: the user is told why, once. */
+    const warnCaptureOff = (off: { part: string; reason: string }) =>
+      warn(`Graph capture is off for ${off.part}: ${off.reason}. Its plain session answers instead (same results, slower).`);
 
     const frames = request.frames ?? info.frames.default;
     const width = request.width ?? info.nativeResolution.width;
@@ -167,9 +170,7 @@ export class Engine implements EngineApi {
         cfgRows: settings.guidanceScale > 1 && (request.cfgMode ?? 'batched') === 'batched' ? 2 : 1,
         decodeChunk: request.decodeChunk ?? 1,
       });
-      for (const off of refused) {
-        warn(`Graph capture is off for ${off.part}: ${off.reason}. Its plain session answers instead (same results, slower).`);
-      }
+      for (const off of refused) warnCaptureOff(off);
     } catch (error) {
       this.running = null;
       throw error;
@@ -213,9 +214,7 @@ export class Engine implements EngineApi {
         },
       });
       if (controller.signal.aborted) throw new SamplingCancelledError();
-      for (const off of result.timings.sampling.captureTurnedOff ?? []) {
-        warn(`Graph capture is off for ${off.part}: ${off.reason}. Its plain session answers instead (same results, slower).`);
-      }
+      for (const off of result.timings.sampling.captureTurnedOff ?? []) warnCaptureOff(off);
       const callMs = calls.reduce((n, c) => n + c.ms, 0);
       const { count } = result.frameShape;
       return {
