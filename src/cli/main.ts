@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-web';
 import { generateVideo } from '../pipeline/text-to-video.js';
 import { createModelSet } from '../runtime/model-set.js';
 import { readPack } from '../runtime/pack-reader.js';
+import type { SessionShapes } from './bench.js';
 import { dirPackReader } from './models-dir.js';
 import { readParityCase } from './parity-case.js';
 
@@ -75,11 +76,12 @@ async function benchCommand(argv: string[]): Promise<void> {
       shapes: { type: 'string', default: 'pinned' },
     },
   });
-  const shapes = values.shapes.split(',').map((x) => x.trim());
-  for (const s of shapes) {
+  const shapes = values.shapes.split(',').map((x): SessionShapes => {
+    const s = x.trim();
     if (s !== 'pinned' && s !== 'dynamic')
       throw new UsageError(`--shapes takes pinned, dynamic or both ("pinned,dynamic"), not "${s}"`);
-  }
+    return s;
+  });
   const list = (s: string) => s.split(',').map((x) => Number(x.trim()));
   const options = {
     packDir: values.pack,
@@ -88,7 +90,7 @@ async function benchCommand(argv: string[]): Promise<void> {
     threads: list(values.threads),
     repeats: Number(values.repeats),
     prompt: values.prompt,
-    shapes: shapes as ('pinned' | 'dynamic')[],
+    shapes,
   };
   const { runBench, benchTable } = await import('./bench.js');
   process.stdout.write(
