@@ -57,6 +57,11 @@ export interface GpuBufferAccounting {
   readonly liveBytes: number;
   readonly peakBytes: number;
   readonly buffers: number;
+  /** Buffers created and destroyed since the start, and their bytes: the churn of a cache that does not keep them. */
+  readonly created: number;
+  readonly createdBytes: number;
+  readonly destroyed: number;
+  readonly destroyedBytes: number;
   /** Start a new peak from what is alive now. */
   resetPeak(): void;
 }
@@ -64,13 +69,15 @@ export interface GpuBufferAccounting {
 export function countGpuBuffers(): GpuBufferAccounting {
   const g = globalThis as unknown as { GPUDevice: { prototype: GPUDevice }; GPUBuffer: { prototype: GPUBuffer } };
   const sizes = new WeakMap<GPUBuffer, number>();
-  const state = { liveBytes: 0, peakBytes: 0, buffers: 0 };
+  const state = { liveBytes: 0, peakBytes: 0, buffers: 0, created: 0, createdBytes: 0, destroyed: 0, destroyedBytes: 0 };
   const createBuffer = g.GPUDevice.prototype.createBuffer;
   g.GPUDevice.prototype.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
     const buffer = createBuffer.call(this, descriptor);
     sizes.set(buffer, descriptor.size);
     state.liveBytes += descriptor.size;
     state.buffers++;
+    state.created++;
+    state.createdBytes += descriptor.size;
     state.peakBytes = Math.max(state.peakBytes, state.liveBytes);
     return buffer;
   };
@@ -81,6 +88,8 @@ export function countGpuBuffers(): GpuBufferAccounting {
       sizes.delete(this);
       state.liveBytes -= size;
       state.buffers--;
+      state.destroyed++;
+      state.destroyedBytes += size;
     }
     return destroy.call(this);
   };
@@ -94,10 +103,74 @@ export function countGpuBuffers(): GpuBufferAccounting {
     get buffers() {
       return state.buffers;
     },
+    get created() {
+      return state.created;
+    },
+    get createdBytes() {
+      return state.createdBytes;
+    },
+    get destroyed() {
+      return state.destroyed;
+    },
+    get destroyedBytes() {
+      return state.destroyedBytes;
+    },
     resetPeak() {
       state.peakBytes = state.liveBytes;
     },
   };
+}
+
+/**
+ * Host time spent in WebGPU calls, by call and by the phase the caller sets (e.g. inside a UNet call or between
+ * calls): which API the time outside the kernels goes to (buffer creation, destruction, submits, queue waits).
+ * Wraps the Dawn objects' prototypes, so onnxruntime's calls count as well as ours; `onSubmittedWorkDone` and
+ * `mapAsync` count until their promise settles.
+ */
+export interface WebgpuCallTimer {
+  phase: string;
+  /** ms and count per `<phase> <call>` since the last take, then starts again. */
+  take(): Record<string, { ms: number; count: number }>;
+}
+
+export function timeWebgpuCalls(): WebgpuCallTimer {
+  const g = globalThis as unknown as Record<string, { prototype: Record<string, unknown> }>;
+  let totals: Record<string, { ms: number; count: number }> = {};
+  const timer: WebgpuCallTimer = {
+    phase: 'other',
+    take() {
+      const taken = totals;
+      totals = {};
+      return taken;
+    },
+  };
+  const add = (key: string, ms: number) => {
+    const entry = totals[key] ?? { ms: 0, count: 0 };
+    entry.ms += ms;
+    entry.count++;
+    totals[key] = entry;
+  };
+  const wrap = (type: string, method: string, async: boolean) => {
+    const proto = g[type]?.prototype;
+    const original = proto?.[method] as ((...args: unknown[]) => unknown) | undefined;
+    if (!proto || !original) return;
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      const key = `${timer.phase} ${type}.${method}`;
+      const t0 = performance.now();
+      const result = original.apply(this, args);
+      if (async && result instanceof Promise) {
+        return result.finally(() => add(key, performance.now() - t0));
+      }
+      add(key, performance.now() - t0);
+      return result;
+    };
+  };
+  for (const m of ['createBuffer', 'createBindGroup', 'createCommandEncoder']) wrap('GPUDevice', m, false);
+  for (const m of ['submit', 'writeBuffer']) wrap('GPUQueue', m, false);
+  wrap('GPUQueue', 'onSubmittedWorkDone', true);
+  wrap('GPUBuffer', 'destroy', false);
+  wrap('GPUBuffer', 'mapAsync', true);
+  return timer;
 }
 
 /**

@@ -20,7 +20,7 @@ import { dirPackReader } from '../../src/cli/models-dir.js';
 import type { SamplerVariant } from '../../src/core/sampler/variants.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { GenerateResult } from '../../src/engine/types.js';
-import { countGpuBuffers, DAWN_FLAGS, PROFILING_DAWN_FLAGS, resultsLog, setUpDawn } from './dawn-env.js';
+import { countGpuBuffers, DAWN_FLAGS, PROFILING_DAWN_FLAGS, resultsLog, setUpDawn, timeWebgpuCalls } from './dawn-env.js';
 import { type DispatchTiming, installKernelProfiler, type KernelProfiler } from './kernel-profiler.js';
 
 const [payload, packDir, deadlineArg, resultsPath] = process.argv.slice(2);
@@ -48,6 +48,15 @@ const LAYOUT = process.env.LAYOUT as 'NCHW' | 'NHWC' | undefined;
 const CAPTURE = process.env.CAPTURE === '1';
 const SHAPES = (process.env.SHAPES ?? (CAPTURE ? 'pinned' : undefined)) as 'pinned' | 'dynamic' | undefined;
 if (SHAPES !== undefined && SHAPES !== 'pinned' && SHAPES !== 'dynamic') throw new Error(`SHAPES=${SHAPES}: pinned or dynamic`);
+/**
+ * BUFFER_CACHE=bucket|simple: LoadOptions.webgpuBufferCache, onnxruntime's storageBufferCacheMode (unset: the EP's
+ * default, bucket). CALL_TIMES=1 times the host side of every WebGPU call by phase (dawn-env.ts timeWebgpuCalls):
+ * inside UNet calls, between them (the scheduler), text encoding and decoding.
+ */
+const BUFFER_CACHE = process.env.BUFFER_CACHE as 'bucket' | 'simple' | undefined;
+if (BUFFER_CACHE !== undefined && BUFFER_CACHE !== 'bucket' && BUFFER_CACHE !== 'simple')
+  throw new Error(`BUFFER_CACHE=${BUFFER_CACHE}: bucket or simple`);
+const CALL_TIMES = process.env.CALL_TIMES === '1';
 const MiB = 2 ** 20;
 
 const print = resultsLog(resultsPath);
@@ -75,6 +84,7 @@ const dawnFlags = process.env.DAWN_FLAGS
 const ort = await setUpDawn(payload, dawnFlags);
 const profiler: KernelProfiler | null = profiling ? installKernelProfiler() : null;
 const gpuBytes = countGpuBuffers();
+const callTimer = CALL_TIMES ? timeWebgpuCalls() : null;
 const engine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
 const caps = await engine.probe();
 // The features and subgroup sizes tell which kernels onnxruntime could pick under these toggles (subgroups,
@@ -98,6 +108,7 @@ print('adapter', {
     {
       backend: 'webgpu',
       ...(LAYOUT ? { webgpuLayout: LAYOUT } : {}),
+      ...(BUFFER_CACHE ? { webgpuBufferCache: BUFFER_CACHE } : {}),
       ...(SHAPES ? { specializeShapes: SHAPES === 'pinned' } : {}),
       ...(CAPTURE ? { graphCapture: true } : {}),
     },
@@ -111,6 +122,7 @@ print('adapter', {
     reason: loaded.backendReason,
     loadMs: loaded.loadMs,
     layout: LAYOUT ?? 'default (NHWC)',
+    bufferCache: BUFFER_CACHE ?? 'default (bucket)',
     shapes: SHAPES ?? 'default (dynamic above 256 MiB)',
     graphCapture: CAPTURE,
     dawnFlags,
@@ -133,10 +145,17 @@ interface Run {
    * generation's shapes pinned (SHAPES=pinned, CAPTURE=1) when the shape changed.
    */
   wallMs: number;
+  /** GPU buffers created and destroyed during the generation (onnxruntime's and ours), and their MiB. */
+  churn: { created: number; createdMiB: number; destroyed: number; destroyedMiB: number };
+  /** CALL_TIMES=1: host ms and count per `<phase> <WebGPU call>` (phases: text, unet, between, decode). */
+  webgpuCalls?: Record<string, { ms: number; count: number }>;
 }
 
 async function generate(size: number, variant: SamplerVariant, steps: number, keepLatentsOnGpu = true): Promise<Run> {
   gpuBytes.resetPeak();
+  const before = { ...pick(gpuBytes) };
+  callTimer?.take();
+  if (callTimer) callTimer.phase = 'text';
   const decodeFrameMs: number[] = [];
   let last = 0;
   const t0 = performance.now();
@@ -153,6 +172,9 @@ async function generate(size: number, variant: SamplerVariant, steps: number, ke
     },
     (event) => {
       // Decode events come after every VAE chunk (one frame): the time between them is one frame's decode.
+      if (callTimer && event.type === 'model-call-start') callTimer.phase = 'unet';
+      if (callTimer && event.type === 'model-call-end') callTimer.phase = 'between';
+      if (callTimer && event.type === 'step-end' && event.step === event.steps - 1) callTimer.phase = 'decode';
       if (event.type === 'model-call-end') last = performance.now();
       if (event.type === 'decode') {
         const now = performance.now();
@@ -161,7 +183,33 @@ async function generate(size: number, variant: SamplerVariant, steps: number, ke
       }
     },
   );
-  return { result, decodeFrameMs, peakGpuMiB: gpuBytes.peakBytes / MiB, wallMs: performance.now() - t0 };
+  const wallMs = performance.now() - t0;
+  const after = pick(gpuBytes);
+  return {
+    result,
+    decodeFrameMs,
+    peakGpuMiB: gpuBytes.peakBytes / MiB,
+    wallMs,
+    churn: {
+      created: after.created - before.created,
+      createdMiB: (after.createdBytes - before.createdBytes) / MiB,
+      destroyed: after.destroyed - before.destroyed,
+      destroyedMiB: (after.destroyedBytes - before.destroyedBytes) / MiB,
+    },
+    ...(callTimer ? { webgpuCalls: roundedCallTimes(callTimer.take()) } : {}),
+  };
+}
+
+function pick(a: typeof gpuBytes) {
+  return { created: a.created, createdBytes: a.createdBytes, destroyed: a.destroyed, destroyedBytes: a.destroyedBytes };
+}
+
+function roundedCallTimes(times: Record<string, { ms: number; count: number }>) {
+  return Object.fromEntries(
+    Object.entries(times)
+      .sort(([, a], [, b]) => b.ms - a.ms)
+      .map(([key, v]) => [key, { ms: Math.round(v.ms * 10) / 10, count: v.count }]),
+  );
 }
 
 /** Per-call medians of a run; `skipFirst` leaves out each model's first call (shader compilation for a new shape). */
@@ -210,6 +258,11 @@ function summary(run: Run) {
     beforeSamplingMs: run.wallMs - t.totalMs,
     capturedCalls: t.capturedCalls ?? 0,
     warnings: run.result.warnings,
+    buffersCreated: run.churn.created,
+    createdMiB: run.churn.createdMiB,
+    buffersDestroyed: run.churn.destroyed,
+    destroyedMiB: run.churn.destroyedMiB,
+    ...(run.webgpuCalls ? { webgpuCalls: run.webgpuCalls } : {}),
   };
 }
 

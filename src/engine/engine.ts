@@ -98,6 +98,7 @@ export class Engine implements EngineApi {
         imageModelReader: (baseUrl: string) => this.imageModelReader(source, reader.location, baseUrl),
         ...(onProgress ? { onProgress } : {}),
         ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
+        ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
         ...(options.specializeShapes !== undefined ? { specializeShapes: options.specializeShapes } : {}),
         ...(options.graphCapture ? { graphCapture: true } : {}),
         ...(this.options.store && source.kind === 'url' && isHttpUrl(reader.location)

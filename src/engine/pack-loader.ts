@@ -19,7 +19,7 @@ import {
 import { PackLayoutError, type PackReader, readPack } from '../runtime/pack-reader.js';
 import { PackTokenizer } from '../runtime/tokenizer.js';
 import { type BorrowedImageModel, planBorrowedImageModel } from './borrowed-image-model.js';
-import type { Backend, PackInfo, WebgpuLayout } from './types.js';
+import type { Backend, PackInfo, WebgpuBufferCache, WebgpuLayout } from './types.js';
 import { verifyBytes } from './verify-bytes.js';
 
 /** What loading reports, in order: reading the manifest, fetching files, compiling each part. */
@@ -61,6 +61,8 @@ export interface LoadPackOptions {
   imageModelReader?: (baseUrl: string) => PackReader;
   /** onnxruntime's WebGPU `preferredLayout` (LoadOptions.webgpuLayout). */
   webgpuLayout?: WebgpuLayout;
+  /** onnxruntime's WebGPU `storageBufferCacheMode` (LoadOptions.webgpuBufferCache). */
+  webgpuBufferCache?: WebgpuBufferCache;
   /** LoadOptions.specializeShapes: unset follows shapeSpecialization's rule. */
   specializeShapes?: boolean;
   /** LoadOptions.graphCapture: captured UNet sessions in the shape-pinned model sets (WebGPU). */
@@ -164,6 +166,7 @@ export async function loadPack(
     executionProviders: [options.backend],
     unetOutputsOnGpu: options.backend === 'webgpu',
     ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
+    ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
     videoTextPerFrame: manifest.videoTextEmbeddings === 'per-frame',
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
   };
@@ -326,6 +329,7 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     executionProviders: [options.backend],
     unetOutputsOnGpu: options.backend === 'webgpu',
     ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
+    ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
     onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
   };
   const models = await createModelSet(options.ort, bytes, sessionOptions);

@@ -47,6 +47,15 @@ export interface LoadOptions {
    */
   webgpuLayout?: WebgpuLayout;
   /**
+   * How onnxruntime's WebGPU EP keeps the storage buffers its kernels release (its `storageBufferCacheMode`).
+   * Unset leaves the EP's default, 'bucket': sizes rounded up to fixed buckets, a few buffers kept per bucket, and
+   * any buffer over 160 MiB (a full-size UNet's feed-forward activations at 512²) destroyed when released and
+   * created again at the next call. 'simple' keeps every released buffer for reuse by exact size: no buffer is
+   * created or destroyed once the shapes repeat, for more GPU memory held between calls. docs/performance.md
+   * compares them. Ignored on WASM.
+   */
+  webgpuBufferCache?: WebgpuBufferCache;
+  /**
    * Re-create the sessions with each generation's shapes pinned (onnxruntime `freeDimensionOverrides`) when the
    * shape changes. Unset: on WASM always, on WebGPU for packs of at most WEBGPU_SPECIALIZE_MAX_BYTES of model
    * files (the bytes are kept in memory for it). `false` turns it off (the GPU benchmark's before/after).
@@ -63,6 +72,9 @@ export interface LoadOptions {
 }
 
 export type WebgpuLayout = 'NCHW' | 'NHWC';
+
+/** onnxruntime-web's storage-buffer cache modes that reuse buffers ('disabled' and 'lazyRelease' never do). */
+export type WebgpuBufferCache = 'bucket' | 'simple';
 
 export interface PackInfo {
   id: string;

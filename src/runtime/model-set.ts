@@ -49,6 +49,11 @@ export interface ModelSetOptions {
   /** onnxruntime's WebGPU `preferredLayout` for every session (unset: the EP's default, NHWC in 1.30). */
   webgpuLayout?: 'NCHW' | 'NHWC';
   /**
+   * onnxruntime's WebGPU `storageBufferCacheMode` for every session (unset: the EP's default, 'bucket'). The EP
+   * keeps one buffer manager per device, made with the first session's options, so all sessions get the same.
+   */
+  webgpuBufferCache?: 'bucket' | 'simple';
+  /**
    * Also make a graph-captured session of each UNet (webgpu/captured-unet.ts). Only where the UNet's shapes are
    * pinned (`freeDimensions`) and the provider is WebGPU: capture refuses graphs with dynamic shape nodes.
    */
@@ -62,8 +67,12 @@ export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options:
     (options.executionProviders ?? ['wasm']).map(async (ep) => {
       if (ep !== 'webgpu') return ep;
       const provider = await webgpuProvider(ort);
-      if (!options.webgpuLayout) return provider;
-      return { ...(typeof provider === 'string' ? { name: provider } : provider), preferredLayout: options.webgpuLayout };
+      if (!options.webgpuLayout && !options.webgpuBufferCache) return provider;
+      return {
+        ...(typeof provider === 'string' ? { name: provider } : provider),
+        ...(options.webgpuLayout ? { preferredLayout: options.webgpuLayout } : {}),
+        ...(options.webgpuBufferCache ? { storageBufferCacheMode: options.webgpuBufferCache } : {}),
+      };
     }),
   );
   /** What every session of `key` is made with; `extra` adds the options of a plain or a captured session. */

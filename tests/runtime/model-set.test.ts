@@ -120,6 +120,28 @@ describe('createModelSet', () => {
     await set.release();
   });
 
+  it('the WebGPU layout and buffer cache reach every session as options of the EP entry', async () => {
+    const created: Record<string, unknown>[] = [];
+    const create = async (data: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> => {
+      created.push(options);
+      return (ort.InferenceSession.create as (d: Uint8Array, o: unknown) => Promise<OrtSession>)(data, {
+        ...options,
+        executionProviders: ['wasm'],
+      });
+    };
+    const module = { ...ort, InferenceSession: { ...ort.InferenceSession, create } } as unknown as OrtModule;
+    const set = await createModelSet(module, fixtureBytes(), {
+      executionProviders: ['webgpu'],
+      webgpuLayout: 'NCHW',
+      webgpuBufferCache: 'simple',
+    });
+    expect(created).toHaveLength(4);
+    for (const options of created) {
+      expect(options.executionProviders).toEqual([{ name: 'webgpu', preferredLayout: 'NCHW', storageBufferCacheMode: 'simple' }]);
+    }
+    await set.release();
+  });
+
   it('no capture asked for: nothing refused', async () => {
     const set = await createModelSet(trackingOrt().module, fixtureBytes());
     expect(set.captureRefused).toEqual([]);

@@ -31,6 +31,9 @@
 #   SHAPES     pinned or dynamic: LoadOptions.specializeShapes of the engine runs (unset: the engine's rule, dynamic
 #              for a full-size pack); CAPTURE=1: LoadOptions.graphCapture (pins the shapes unless SHAPES=dynamic).
 #              fullsize-bench reads both; give the run its own LABEL (e.g. SHAPES=pinned LABEL=pinned).
+#   BUFFER_CACHE  bucket or simple: onnxruntime's WebGPU storageBufferCacheMode (LoadOptions.webgpuBufferCache;
+#              unset: the EP's default, bucket); give the run its own LABEL. CALL_TIMES=1: host time of every WebGPU
+#              call by phase (inside UNet calls, between them, text, decode) in each generation record.
 #   COMPARE    space-separated <reference>:<other> label pairs whose `:save` stages are compared value by value
 #              (tools/bench/compare_outputs.py), e.g. "fp16:pinned fp16:capture"; fp32:fp16 is compared whenever
 #              an fp32 run saved outputs.
