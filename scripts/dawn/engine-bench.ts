@@ -8,7 +8,9 @@
  * Bundled into one file by scripts/dawn/build-bench.mjs; run by scripts/dawn/run-on-gpu.sh on the GPU machine:
  *   node --liftoff-only engine-bench.mjs <payload dir> <pack dir>
  * Prints one JSON object per measurement. SECTIONS=<list> picks sections (e.g. SECTIONS=4); STEPS=<n> the request's
- * steps (25; fewer for a quick check on a software GPU).
+ * steps (25; fewer for a quick check on a software GPU); BUFFER_CACHE=bucket|simple loads every engine with that
+ * LoadOptions.webgpuBufferCache; CALL_TIMES=1 adds to sections 3 and 4 the host time of each WebGPU call by phase
+ * (inside UNet calls or between them; dawn-env.ts timeWebgpuCalls).
  */
 import { dirPackReader } from '../../src/cli/models-dir.js';
 import { TorchGenerator } from '../../src/core/rng/torch-generator.js';
@@ -17,9 +19,9 @@ import { parseSchedulerConfig } from '../../src/core/scheduler/config.js';
 import { ddimStepCoefficients, makeDdimSchedule } from '../../src/core/scheduler/ddim.js';
 import { numel, type Tensor } from '../../src/core/tensor/tensor.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { GenerateRequest, GenerateResult, LoadOptions } from '../../src/engine/types.js';
+import type { EngineProgress, GenerateRequest, GenerateResult, LoadOptions } from '../../src/engine/types.js';
 import { GpuLatentSpace } from '../../src/runtime/webgpu/gpu-latent-space.js';
-import { setUpDawn } from './dawn-env.js';
+import { setUpDawn, timeWebgpuCalls } from './dawn-env.js';
 
 const [payload, packDir] = process.argv.slice(2);
 if (!payload || !packDir) throw new Error('usage: engine-bench.mjs <payload dir> <pack dir>');
@@ -31,6 +33,27 @@ const sections = process.env.SECTIONS?.split(',') ?? ['1', '2', '3', '4'];
 const runs = (section: string) => sections.includes(section);
 
 const print = (what: string, data: Record<string, unknown>) => console.log(JSON.stringify({ what, ...data }));
+const bufferCache = process.env.BUFFER_CACHE as LoadOptions['webgpuBufferCache'];
+const callTimer = process.env.CALL_TIMES === '1' ? timeWebgpuCalls() : null;
+/** Phases for the call timer, from the generation's events. */
+const phaseOf = (event: EngineProgress) => {
+  if (!callTimer) return;
+  if (event.type === 'model-call-start') callTimer.phase = 'unet';
+  else if (event.type === 'model-call-end') callTimer.phase = 'between';
+};
+/** The call timer's totals since the last take, per call, rounded (absent without CALL_TIMES). */
+function takeCallTimes(): Record<string, unknown> {
+  if (!callTimer) return {};
+  const taken = callTimer.take();
+  callTimer.phase = 'other';
+  return {
+    webgpuCalls: Object.fromEntries(
+      Object.entries(taken)
+        .sort(([, a], [, b]) => b.ms - a.ms)
+        .map(([key, v]) => [key, { ms: Math.round(v.ms * 10) / 10, count: v.count }]),
+    ),
+  };
+}
 
 function summary(r: GenerateResult) {
   const t = r.timings;
@@ -66,8 +89,11 @@ function maxRel(a: Float32Array, b: Float32Array): number {
 const engine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
 const caps = await engine.probe();
 print('adapter', { webgpu: caps.webgpu });
-const loaded = await engine.load({ kind: 'url', baseUrl: packDir }, { backend: 'webgpu' });
-print('load', { backend: loaded.backend, reason: loaded.backendReason, loadMs: loaded.loadMs });
+const loaded = await engine.load(
+  { kind: 'url', baseUrl: packDir },
+  { backend: 'webgpu', ...(bufferCache ? { webgpuBufferCache: bufferCache } : {}) },
+);
+print('load', { backend: loaded.backend, reason: loaded.backendReason, loadMs: loaded.loadMs, bufferCache: bufferCache ?? 'default' });
 if (loaded.backend !== 'webgpu') throw new Error(`no WebGPU here: ${loaded.backendReason}`);
 
 const request: GenerateRequest = {
@@ -181,19 +207,26 @@ async function subStepAndCopies(): Promise<void> {
  */
 async function againstPinned(label: string, options: LoadOptions): Promise<void> {
   const other = new Engine(ort, { readerFor: () => dirPackReader(packFolder) });
-  await other.load({ kind: 'url', baseUrl: packFolder }, { backend: 'webgpu', ...options });
+  await other.load(
+    { kind: 'url', baseUrl: packFolder },
+    { backend: 'webgpu', ...(bufferCache ? { webgpuBufferCache: bufferCache } : {}), ...options },
+  );
   // The first generation makes the shape-pinned (and captured) sessions: its warnings say what was refused.
   const first = await other.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 } });
   print(`${label}: first generation`, { warnings: first.warnings, capturedCalls: first.timings.capturedCalls });
   for (let round = 0; round < 2; round++) {
-    const pinned = await engine.generate(request);
-    const result = await other.generate(request);
-    print('generate, shapes pinned', { round, ...summary(pinned) });
+    takeCallTimes();
+    const pinned = await engine.generate(request, phaseOf);
+    const pinnedCalls = takeCallTimes();
+    const result = await other.generate(request, phaseOf);
+    const resultCalls = takeCallTimes();
+    print('generate, shapes pinned', { round, ...summary(pinned), ...pinnedCalls });
     print(`generate, ${label}`, {
       round,
       capturedCalls: result.timings.capturedCalls,
       warnings: result.warnings,
       ...summary(result),
+      ...resultCalls,
     });
     let maxLsb = 0;
     for (let i = 0; i < pinned.frames.rgba.length; i++) {
