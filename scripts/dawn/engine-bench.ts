@@ -21,13 +21,14 @@ import { numel, type Tensor } from '../../src/core/tensor/tensor.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineProgress, GenerateRequest, GenerateResult, LoadOptions } from '../../src/engine/types.js';
 import { GpuLatentSpace } from '../../src/runtime/webgpu/gpu-latent-space.js';
-import { setUpDawn, timeWebgpuCalls } from './dawn-env.js';
+import { DAWN_FLAGS, setUpDawn, timeWebgpuCalls } from './dawn-env.js';
 
 const [payload, packDir] = process.argv.slice(2);
 if (!payload || !packDir) throw new Error('usage: engine-bench.mjs <payload dir> <pack dir>');
 /** The pack folder, for the engines made inside functions below (where the check above does not narrow). */
 const packFolder: string = packDir;
-const ort = await setUpDawn(payload);
+// DAWN_FLAGS (entries separated by ';') replaces the default toggles, e.g. backend=null for a host-side run without a GPU.
+const ort = await setUpDawn(payload, process.env.DAWN_FLAGS ? process.env.DAWN_FLAGS.split(';').filter(Boolean) : DAWN_FLAGS);
 /** SECTIONS=3,4 runs only those sections (all by default); the pinned-shape engine of section 1 is always loaded. */
 const sections = process.env.SECTIONS?.split(',') ?? ['1', '2', '3', '4'];
 const runs = (section: string) => sections.includes(section);
