@@ -92,7 +92,8 @@ const caps = await engine.probe();
 print('adapter', { webgpu: caps.webgpu });
 const loaded = await engine.load(
   { kind: 'url', baseUrl: packDir },
-  { backend: 'webgpu', ...(bufferCache ? { webgpuBufferCache: bufferCache } : {}) },
+  // The baseline: shape-pinned sessions without graph capture (which the engine adds by default for this pack).
+  { backend: 'webgpu', graphCapture: false, ...(bufferCache ? { webgpuBufferCache: bufferCache } : {}) },
 );
 print('load', { backend: loaded.backend, reason: loaded.backendReason, loadMs: loaded.loadMs, bufferCache: bufferCache ?? 'default' });
 if (loaded.backend !== 'webgpu') throw new Error(`no WebGPU here: ${loaded.backendReason}`);

@@ -100,7 +100,7 @@ export class Engine implements EngineApi {
         ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
         ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
         ...(options.specializeShapes !== undefined ? { specializeShapes: options.specializeShapes } : {}),
-        ...(options.graphCapture ? { graphCapture: true } : {}),
+        ...(options.graphCapture !== undefined ? { graphCapture: options.graphCapture } : {}),
         ...(this.options.store && source.kind === 'url' && isHttpUrl(reader.location)
           ? { store: this.options.store, downloadBase: reader.location }
           : {}),

@@ -65,7 +65,7 @@ export interface LoadPackOptions {
   webgpuBufferCache?: WebgpuBufferCache;
   /** LoadOptions.specializeShapes: unset follows shapeSpecialization's rule. */
   specializeShapes?: boolean;
-  /** LoadOptions.graphCapture: captured UNet sessions in the shape-pinned model sets (WebGPU). */
+  /** LoadOptions.graphCapture: captured UNet sessions in the shape-pinned model sets (WebGPU); unset follows graphCaptureByDefault. */
   graphCapture?: boolean;
 }
 
@@ -82,6 +82,18 @@ export const WEBGPU_SPECIALIZE_MAX_BYTES = 256 * 2 ** 20;
 export function shapeSpecialization(backend: Backend, bytes: ModelBytes): boolean {
   if (backend === 'wasm') return true;
   return modelBytesTotal(bytes) <= WEBGPU_SPECIALIZE_MAX_BYTES;
+}
+
+/**
+ * Whether a pack gets graph-captured UNet sessions when LoadOptions.graphCapture is unset: on WebGPU, for the packs
+ * whose shapes are pinned by default (capture needs them). On an H100 (docs/performance.md, "GPU, fourth run") the
+ * bundled pack's captured calls took 5.6-8.9 ms against 55-73 ms with pinned shapes alone, the whole 16-frame
+ * IV-mixed generation 1.1-1.7 s against 7.5-9.9 s, outputs identical; each captured session's first call is checked
+ * against the plain one and any fault turns it off. Full-size packs are GPU-bound (capture gained 0-7 % there for
+ * twice the sessions and GPU memory), so they keep plain sessions unless asked.
+ */
+export function graphCaptureByDefault(backend: Backend, bytes: ModelBytes): boolean {
+  return backend === 'webgpu' && shapeSpecialization(backend, bytes);
 }
 
 /** Bytes of every model file in memory; a part whose external data is not in memory counts as too large. */
@@ -249,7 +261,7 @@ function checkBorrowedImageModel(unet: OnnxUnet, manifest: PackManifest, locatio
 
 function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptions: ModelSetOptions): LoadedPack['respecialize'] {
   if (!(options.specializeShapes ?? shapeSpecialization(options.backend, bytes))) return null;
-  const graphCapture = options.graphCapture === true && options.backend === 'webgpu';
+  const graphCapture = options.backend === 'webgpu' && (options.graphCapture ?? graphCaptureByDefault(options.backend, bytes));
   return (freeDimensions) =>
     createModelSet(options.ort, bytes, {
       ...sessionOptions,

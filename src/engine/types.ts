@@ -64,9 +64,10 @@ export interface LoadOptions {
   /**
    * WebGPU, shape-pinned packs: also make graph-captured UNet sessions, which replay a call's recorded GPU work
    * without onnxruntime's per-node CPU time. Each captured session's first call is checked against the plain one;
-   * a refused session, a mismatch or an error turns it off with a warning. Off by default: measured through the
-   * engine on an H100 it gave the same outputs and no gain worth twice the sessions and GPU memory (bundled pack
-   * −2 % / +8 % against pinned shapes in two rounds, full size within 1 % at 256², 3-7 % at 512²; docs/performance.md, "GPU, third run").
+   * a refused session, a mismatch or an error turns it off with a warning. Unset: on for the packs whose shapes are
+   * pinned by default on WebGPU (the bundled pack: captured calls 5.6-8.9 ms against 55-73 ms on an H100, outputs
+   * identical), off for full-size packs, whose calls are GPU-bound (0-7 % gained for twice the sessions and GPU
+   * memory). docs/performance.md, "GPU, fourth run"; pack-loader.ts graphCaptureByDefault. Ignored on WASM.
    */
   graphCapture?: boolean;
 }

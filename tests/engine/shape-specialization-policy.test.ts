@@ -1,9 +1,10 @@
 /**
  * Which packs get shape-pinned sessions (pack-loader.ts, shapeSpecialization): every pack on WASM; on WebGPU only
- * packs small enough to keep their bytes for it, where the H100 measured faster calls with the same outputs.
+ * packs small enough to keep their bytes for it, where the H100 measured faster calls with the same outputs. And
+ * which get graph-captured UNet sessions by default (graphCaptureByDefault): those same packs, on WebGPU only.
  */
 import { describe, expect, it } from 'vitest';
-import { shapeSpecialization, WEBGPU_SPECIALIZE_MAX_BYTES } from '../../src/engine/pack-loader.js';
+import { graphCaptureByDefault, shapeSpecialization, WEBGPU_SPECIALIZE_MAX_BYTES } from '../../src/engine/pack-loader.js';
 import type { ModelBytes } from '../../src/runtime/model-set.js';
 
 const MiB = 2 ** 20;
@@ -38,5 +39,16 @@ describe('shapeSpecialization', () => {
     expect(shapeSpecialization('webgpu', pack(4 * MiB, byUrl))).toBe(false);
     const small = { videoUnet: [{ path: 'model.onnx_data', data: new Uint8Array(64) }] };
     expect(shapeSpecialization('webgpu', pack(4 * MiB, small))).toBe(true);
+  });
+});
+
+describe('graphCaptureByDefault', () => {
+  it('captures the UNets of packs whose shapes WebGPU pins by default, never on WASM, never full-size packs', () => {
+    expect(graphCaptureByDefault('webgpu', pack(4 * MiB))).toBe(true);
+    expect(graphCaptureByDefault('webgpu', pack(1700 * MiB))).toBe(false);
+    expect(graphCaptureByDefault('wasm', pack(4 * MiB))).toBe(false);
+    const justFits = (WEBGPU_SPECIALIZE_MAX_BYTES - 3 * MiB) / 2;
+    expect(graphCaptureByDefault('webgpu', pack(justFits))).toBe(true);
+    expect(graphCaptureByDefault('webgpu', pack(justFits + 1))).toBe(false);
   });
 });
