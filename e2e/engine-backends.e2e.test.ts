@@ -88,7 +88,8 @@ describe('a full generation of the bundled pack in the engine worker', () => {
     ['webgpu', { webgpuLayout: 'NCHW' }],
   ] as const;
   for (const [backend, options] of variants) {
-    const label = 'webgpuLayout' in options ? ` (${options.webgpuLayout})` : 'graphCapture' in options ? ' (no graph capture)' : '';
+    const label =
+      'webgpuLayout' in options ? ` (${options.webgpuLayout})` : 'graphCapture' in options ? ' (no graph capture)' : '';
     it(`on ${backend}${label} matches the Node run of the same request`, async () => {
       const browser = await launchBrowser();
       try {

@@ -95,7 +95,12 @@ const loaded = await engine.load(
   // The baseline: shape-pinned sessions without graph capture (which the engine adds by default for this pack).
   { backend: 'webgpu', graphCapture: false, ...(bufferCache ? { webgpuBufferCache: bufferCache } : {}) },
 );
-print('load', { backend: loaded.backend, reason: loaded.backendReason, loadMs: loaded.loadMs, bufferCache: bufferCache ?? 'default' });
+print('load', {
+  backend: loaded.backend,
+  reason: loaded.backendReason,
+  loadMs: loaded.loadMs,
+  bufferCache: bufferCache ?? 'default',
+});
 if (loaded.backend !== 'webgpu') throw new Error(`no WebGPU here: ${loaded.backendReason}`);
 
 const request: GenerateRequest = {
