@@ -49,6 +49,7 @@ async function runInBrowser(
         backend: loaded.backend,
         reason: loaded.backendReason,
         verified: loaded.pack.verified,
+        bufferCache: loaded.webgpuBufferCache,
         rgba: Array.from(result.frames.rgba),
         latents: Array.from(result.latents),
         calls: result.timings.calls.length,
@@ -96,6 +97,8 @@ describe('a full generation of the bundled pack in the engine worker', () => {
         const got = await runInBrowser(browser, server.url, backend, options);
         expect(got.backend).toBe(backend);
         expect(got.verified).toBe(true);
+        // onnxruntime's default buffer cache unless the load asks for another; nothing to say on WASM.
+        expect(got.bufferCache).toBe(backend === 'webgpu' ? 'bucket' : undefined);
         expect(got.calls).toBe(10);
         // On WebGPU the latents stay on the GPU between UNet calls; every GPU handle is released at the end.
         expect(got.timings.latentsOnGpu).toBe(backend === 'webgpu');

@@ -65,6 +65,23 @@ describe('Models page: load a pack from a URL or a folder, see it stored, remove
     );
   });
 
+  it('keeps the choice to keep GPU buffers on this machine, for the loads after it', async () => {
+    const { page } = browser;
+    const box = page.getByLabel('Keep GPU buffers between model calls');
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    await page.reload();
+    await page.getByTestId('pack-status').getByText('is ready').waitFor({ timeout: 60_000 });
+    expect(await page.getByLabel('Keep GPU buffers between model calls').isChecked()).toBe(true);
+    const stored = await page.evaluate(() => localStorage.getItem('ivmix.gpu-settings.v1'));
+    expect(JSON.parse(stored ?? '{}').state).toEqual({ keepGpuBuffers: true });
+    // Off again for the tests after this one.
+    await page.getByLabel('Keep GPU buffers between model calls').uncheck();
+    expect(JSON.parse((await page.evaluate(() => localStorage.getItem('ivmix.gpu-settings.v1'))) ?? '{}').state).toEqual({
+      keepGpuBuffers: false,
+    });
+  });
+
   it('refuses an address that is not http(s), next to the field', async () => {
     const { page } = browser;
     await page.getByLabel('Pack URL').fill('ftp://example.org/pack/');

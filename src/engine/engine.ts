@@ -123,6 +123,7 @@ export class Engine implements EngineApi {
         backendReason: reason,
         loadMs: performance.now() - started,
         onnxruntimeVersion: this.ort.env.versions?.web ?? 'unknown',
+        ...(backend === 'webgpu' ? { webgpuBufferCache: options.webgpuBufferCache ?? 'bucket' } : {}),
       };
     } finally {
       this.loading = null;

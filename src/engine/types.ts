@@ -106,6 +106,8 @@ export interface LoadedPackSummary {
   loadMs: number;
   /** The onnxruntime-web version running the models (recorded in recipes). */
   onnxruntimeVersion: string;
+  /** On WebGPU: the storage-buffer cache the sessions were made with (LoadOptions.webgpuBufferCache; 'bucket' when unset). */
+  webgpuBufferCache?: WebgpuBufferCache;
 }
 
 /** A generation request as it crosses the worker boundary (structured-clonable). */

@@ -47,6 +47,16 @@ export function PackStatus() {
           <dd data-testid="pack-backend">{summary.backend === 'webgpu' ? 'WebGPU' : 'WASM'}</dd>
           <dt>Why</dt>
           <dd data-testid="pack-backend-reason">{summary.backendReason}</dd>
+          {summary.webgpuBufferCache && (
+            <>
+              <dt>GPU buffers</dt>
+              <dd data-testid="pack-gpu-buffers">
+                {summary.webgpuBufferCache === 'simple'
+                  ? 'Kept between model calls (faster, more GPU memory)'
+                  : 'Large ones freed after each model call (onnxruntime’s default)'}
+              </dd>
+            </>
+          )}
           <dt>Size</dt>
           <dd>
             {formatBytes(summary.pack.totalBytes)}, {summary.pack.nativeResolution.width}×{summary.pack.nativeResolution.height},{' '}

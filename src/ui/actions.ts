@@ -6,6 +6,7 @@ import { type FieldErrors, useFormStore } from './form-store.js';
 import { checkForm, fieldForSetting } from './form-validation.js';
 import { errorMessage, errorName } from './format.js';
 import { useHistoryStore } from './history/history-store.js';
+import { gpuLoadOptions } from './models/gpu-settings-store.js';
 import { usePackStore } from './pack-store.js';
 import { useRunStore } from './run-store.js';
 import { timingKey, useTimingStore } from './timing-store.js';
@@ -66,7 +67,7 @@ export function autoLoadBundledPack(): void {
 export function loadBundledPack(): Promise<void> {
   const url = new URL(`${import.meta.env.BASE_URL}${BUNDLED_PACK_PATH}`, location.href).href;
   return requireEngine()
-    .load({ kind: 'url', baseUrl: url }, { backend: 'auto' })
+    .load({ kind: 'url', baseUrl: url }, { backend: 'auto', ...gpuLoadOptions() })
     .then(
       () => undefined,
       () => undefined,

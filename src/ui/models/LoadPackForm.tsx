@@ -1,6 +1,7 @@
 import { type DragEvent, type FormEvent, useId, useState } from 'react';
 import { usePackStore } from '../pack-store.js';
 import { readDrop } from './folder-drop.js';
+import { useGpuSettingsStore } from './gpu-settings-store.js';
 import { loadPack } from './model-manager.js';
 import { packFolderUrl } from './pack-url.js';
 
@@ -14,7 +15,17 @@ export function LoadPackForm() {
   const [urlError, setUrlError] = useState<string | null>(null);
   const [dropActive, setDropActive] = useState(false);
   const [dropError, setDropError] = useState<string | null>(null);
-  const ids = { url: useId(), urlError: useId(), urlHint: useId(), folder: useId(), folderHint: useId() };
+  const keepGpuBuffers = useGpuSettingsStore((s) => s.keepGpuBuffers);
+  const setKeepGpuBuffers = useGpuSettingsStore((s) => s.setKeepGpuBuffers);
+  const ids = {
+    url: useId(),
+    urlError: useId(),
+    urlHint: useId(),
+    folder: useId(),
+    folderHint: useId(),
+    keepBuffers: useId(),
+    keepBuffersHint: useId(),
+  };
 
   const submitUrl = (event: FormEvent) => {
     event.preventDefault();
@@ -120,6 +131,20 @@ export function LoadPackForm() {
           </p>
         )}
       </fieldset>
+      <div className="field field-checkbox">
+        <input
+          id={ids.keepBuffers}
+          type="checkbox"
+          checked={keepGpuBuffers}
+          onChange={(e) => setKeepGpuBuffers(e.target.checked)}
+          aria-describedby={ids.keepBuffersHint}
+        />
+        <label htmlFor={ids.keepBuffers}>Keep GPU buffers between model calls</label>
+        <p id={ids.keepBuffersHint} className="hint">
+          WebGPU only, from the next load on. Full-size packs run about a quarter faster at 512×512, but hold about twice the GPU
+          memory (some 22 GB at 512×512, against 10 GB without): leave it off on a GPU with less than 24 GB.
+        </p>
+      </div>
     </section>
   );
 }

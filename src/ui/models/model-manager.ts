@@ -2,6 +2,7 @@ import type { PackSource } from '../../engine/types.js';
 import type { StudioEngine } from '../engine.js';
 import { formatBytes } from '../format.js';
 import { usePackStore } from '../pack-store.js';
+import { gpuLoadOptions } from './gpu-settings-store.js';
 import { useLoadTrackStore } from './load-track-store.js';
 import { type StorageUse, useModelManagerStore } from './model-manager-store.js';
 
@@ -65,7 +66,7 @@ export async function refreshCachedPacks(): Promise<void> {
 export async function loadPack(source: PackSource): Promise<void> {
   useModelManagerStore.getState().setMessage(null);
   try {
-    await requireEngine().load(source, { backend: 'auto' });
+    await requireEngine().load(source, { backend: 'auto', ...gpuLoadOptions() });
   } catch {
     // Shown by the load progress ("failed") and the pack status.
   }
