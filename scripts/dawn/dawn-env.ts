@@ -5,6 +5,7 @@
  * the wasm files read from the payload. Start Node with `--liftoff-only` (the TurboFan stall of the recipe).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { OrtModule } from '../../src/runtime/ort.js';
 
@@ -122,8 +123,9 @@ export function countGpuBuffers(): GpuBufferAccounting {
 }
 
 /**
- * Host time spent in WebGPU calls, by call and by the phase the caller sets (e.g. inside a UNet call or between
- * calls): which API the time outside the kernels goes to (buffer creation, destruction, submits, queue waits).
+ * Host time spent in WebGPU calls and in garbage collection, by call and by the phase the caller sets (e.g. inside
+ * a UNet call or between calls): which API the time outside the kernels goes to (buffer creation, destruction,
+ * submits, queue waits) and how much the collector takes.
  * Wraps the Dawn objects' prototypes, so onnxruntime's calls count as well as ours; `onSubmittedWorkDone` and
  * `mapAsync` count until their promise settles.
  */
@@ -136,9 +138,36 @@ export interface WebgpuCallTimer {
 export function timeWebgpuCalls(): WebgpuCallTimer {
   const g = globalThis as unknown as Record<string, { prototype: Record<string, unknown> }>;
   let totals: Record<string, { ms: number; count: number }> = {};
+  // Garbage collection pauses too (`<phase> gc`): V8 reports them after the fact, so each is put in the phase that
+  // was current at its start, from the log of phase changes.
+  let phase = 'other';
+  let changes: { at: number; phase: string }[] = [{ at: performance.now(), phase }];
+  let pauses: { at: number; ms: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push({ at: entry.startTime, ms: entry.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const phaseAt = (at: number) => {
+    let current = changes[0]?.phase ?? 'other';
+    for (const change of changes) {
+      if (change.at > at) break;
+      current = change.phase;
+    }
+    return current;
+  };
   const timer: WebgpuCallTimer = {
-    phase: 'other',
+    get phase() {
+      return phase;
+    },
+    set phase(next: string) {
+      phase = next;
+      changes.push({ at: performance.now(), phase: next });
+    },
     take() {
+      for (const entry of gcObserver.takeRecords()) pauses.push({ at: entry.startTime, ms: entry.duration });
+      for (const pause of pauses) add(`${phaseAt(pause.at)} gc`, pause.ms);
+      pauses = [];
+      changes = [{ at: performance.now(), phase }];
       const taken = totals;
       totals = {};
       return taken;
