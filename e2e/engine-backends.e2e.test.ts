@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirPackReader } from '../src/cli/models-dir.js';
 import { Engine } from '../src/engine/engine.js';
-import type { GenerateRequest, WebgpuLayout } from '../src/engine/types.js';
+import type { GenerateRequest, WebgpuBufferCache, WebgpuLayout } from '../src/engine/types.js';
 import { frameDifference, rgbaToRgb } from '../tests/helpers/fixtures.js';
 import { type BrowserSession, launchBrowser, openWithoutPack, type PreviewServer, startPreview } from './harness.js';
 
@@ -36,7 +36,7 @@ async function runInBrowser(
   browser: BrowserSession,
   url: string,
   backend: 'wasm' | 'webgpu',
-  options: { webgpuLayout?: WebgpuLayout; graphCapture?: boolean } = {},
+  options: { webgpuLayout?: WebgpuLayout; graphCapture?: boolean; webgpuBufferCache?: WebgpuBufferCache } = {},
 ) {
   const { page } = browser;
   await openWithoutPack(page, url);
@@ -81,16 +81,25 @@ describe('a full generation of the bundled pack in the engine worker', () => {
   // WebGPU by default captures the bundled pack's UNets: every call answered by a captured session (its first call
   // checked against the plain one). Without capture: the plain shape-pinned sessions. NCHW: onnxruntime's WebGPU EP
   // with preferredLayout NCHW instead of its default NHWC (convolutions without the layout Transposes, other
-  // kernels), one of the speed options the GPU benchmark compares. Same frames required of all.
+  // kernels), one of the speed options the GPU benchmark compares. Simple cache: onnxruntime keeps every buffer its
+  // kernels release (the Models page's "Keep GPU buffers"), here without capture so that the plain sessions'
+  // buffers go through it. Same frames required of all.
   const variants = [
     ['wasm', {}],
     ['webgpu', {}],
     ['webgpu', { graphCapture: false }],
     ['webgpu', { webgpuLayout: 'NCHW' }],
+    ['webgpu', { webgpuBufferCache: 'simple', graphCapture: false }],
   ] as const;
   for (const [backend, options] of variants) {
     const label =
-      'webgpuLayout' in options ? ` (${options.webgpuLayout})` : 'graphCapture' in options ? ' (no graph capture)' : '';
+      'webgpuBufferCache' in options
+        ? ` (${options.webgpuBufferCache} buffer cache, no graph capture)`
+        : 'webgpuLayout' in options
+          ? ` (${options.webgpuLayout})`
+          : 'graphCapture' in options
+            ? ' (no graph capture)'
+            : '';
     it(`on ${backend}${label} matches the Node run of the same request`, async () => {
       const browser = await launchBrowser();
       try {
@@ -98,7 +107,8 @@ describe('a full generation of the bundled pack in the engine worker', () => {
         expect(got.backend).toBe(backend);
         expect(got.verified).toBe(true);
         // onnxruntime's default buffer cache unless the load asks for another; nothing to say on WASM.
-        expect(got.bufferCache).toBe(backend === 'webgpu' ? 'bucket' : undefined);
+        const cache = 'webgpuBufferCache' in options ? options.webgpuBufferCache : 'bucket';
+        expect(got.bufferCache).toBe(backend === 'webgpu' ? cache : undefined);
         expect(got.calls).toBe(10);
         // On WebGPU the latents stay on the GPU between UNet calls; every GPU handle is released at the end.
         expect(got.timings.latentsOnGpu).toBe(backend === 'webgpu');
