@@ -94,32 +94,16 @@ export function countGpuBuffers(): GpuBufferAccounting {
     }
     return destroy.call(this);
   };
-  return {
-    get liveBytes() {
-      return state.liveBytes;
-    },
-    get peakBytes() {
-      return state.peakBytes;
-    },
-    get buffers() {
-      return state.buffers;
-    },
-    get created() {
-      return state.created;
-    },
-    get createdBytes() {
-      return state.createdBytes;
-    },
-    get destroyed() {
-      return state.destroyed;
-    },
-    get destroyedBytes() {
-      return state.destroyedBytes;
-    },
+  // Read-only views of the counters, one getter each.
+  const view = {
     resetPeak() {
       state.peakBytes = state.liveBytes;
     },
   };
+  for (const key of Object.keys(state) as (keyof typeof state)[]) {
+    Object.defineProperty(view, key, { get: () => state[key], enumerable: true });
+  }
+  return view as GpuBufferAccounting;
 }
 
 /**

@@ -27,6 +27,25 @@ function trackingOrt(): { module: OrtModule; created: OrtSession[]; released: Se
   return { module, created, released };
 }
 
+/**
+ * onnxruntime as asked for WebGPU sessions: it records each session's options and refuses those `refuse` answers
+ * with an error; the sessions it makes run on WASM here.
+ */
+function webgpuStandIn(refuse: (options: Record<string, unknown>) => Error | null = () => null) {
+  const created: Record<string, unknown>[] = [];
+  const create = async (data: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> => {
+    created.push(options);
+    const refusal = refuse(options);
+    if (refusal) throw refusal;
+    return (ort.InferenceSession.create as (d: Uint8Array, o: unknown) => Promise<OrtSession>)(data, {
+      ...options,
+      executionProviders: ['wasm'],
+    });
+  };
+  const module = { ...ort, InferenceSession: { ...ort.InferenceSession, create } } as unknown as OrtModule;
+  return { module, created };
+}
+
 function fixtureBytes(): ModelBytes {
   return {
     textEncoder: fixtureModel('text_encoder'),
@@ -95,24 +114,18 @@ describe('createModelSet', () => {
   });
 
   it('graph capture asked for and refused by onnxruntime: the plain sessions serve, and each refusal is reported', async () => {
-    // onnxruntime as it answers on a GPU whose graphs it cannot capture; the plain sessions run on WASM here.
-    const created: { options: Record<string, unknown> }[] = [];
-    const create = async (data: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> => {
-      created.push({ options });
-      if (options.enableGraphCapture)
-        throw new Error('all compute graph nodes have not been partitioned to the WebGpuExecutionProvider');
-      return (ort.InferenceSession.create as (d: Uint8Array, o: unknown) => Promise<OrtSession>)(data, {
-        ...options,
-        executionProviders: ['wasm'],
-      });
-    };
-    const module = { ...ort, InferenceSession: { ...ort.InferenceSession, create } } as unknown as OrtModule;
+    // onnxruntime as it answers on a GPU whose graphs it cannot capture.
+    const { module, created } = webgpuStandIn((options) =>
+      options.enableGraphCapture
+        ? new Error('all compute graph nodes have not been partitioned to the WebGpuExecutionProvider')
+        : null,
+    );
     const set = await createModelSet(module, fixtureBytes(), {
       executionProviders: ['webgpu'],
       freeDimensions: { imageUnet: { batch: 2 }, videoUnet: { batch: 2 } },
       graphCapture: true,
     });
-    expect(created.filter((c) => c.options.enableGraphCapture)).toHaveLength(2);
+    expect(created.filter((options) => options.enableGraphCapture)).toHaveLength(2);
     expect(set.captureRefused.map((r) => r.part).sort()).toEqual(['motion_unet', 'unet']);
     for (const r of set.captureRefused) expect(r.reason).toContain('not been partitioned');
     expect(set.image?.captured).toBeUndefined();
@@ -121,15 +134,7 @@ describe('createModelSet', () => {
   });
 
   it('the WebGPU layout and buffer cache reach every session as options of the EP entry', async () => {
-    const created: Record<string, unknown>[] = [];
-    const create = async (data: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> => {
-      created.push(options);
-      return (ort.InferenceSession.create as (d: Uint8Array, o: unknown) => Promise<OrtSession>)(data, {
-        ...options,
-        executionProviders: ['wasm'],
-      });
-    };
-    const module = { ...ort, InferenceSession: { ...ort.InferenceSession, create } } as unknown as OrtModule;
+    const { module, created } = webgpuStandIn();
     const set = await createModelSet(module, fixtureBytes(), {
       executionProviders: ['webgpu'],
       webgpuLayout: 'NCHW',
