@@ -142,8 +142,8 @@ export function LoadPackForm() {
         <label htmlFor={ids.keepBuffers}>Keep GPU buffers between model calls</label>
         <p id={ids.keepBuffersHint} className="hint">
           WebGPU only, from the next load on. Full-size packs run about a quarter faster at 512×512, but hold about twice the GPU
-          memory (some 22 GB at 512×512, against 10 GB without, and each further video size adds its own buffers until the pack
-          is loaded again): leave it off on a GPU with less than 24 GB.
+          memory (some 22 GB at 512×512, against 10 GB without, and each further video size adds its own buffers until the pack is
+          loaded again): leave it off on a GPU with less than 24 GB.
         </p>
       </div>
     </section>
