@@ -3,11 +3,12 @@
  * dawn.node), set up as in shared/docs/gpu-recipe.md. It measures a generation with the latents kept on the
  * GPU against the same generation with every UNet output taken back to the CPU, and the GPU latent space's
  * scheduler passes and copies at SD1.5 video size, against the CPU code, and generations with the shapes pinned
- * (LoadOptions.specializeShapes) against the graphs' dynamic axes, and graph capture (LoadOptions.graphCapture).
+ * (LoadOptions.specializeShapes) against the graphs' dynamic axes, graph capture (LoadOptions.graphCapture), and the
+ * VAE decode in one call against one call per frame (GenerateRequest.decodeChunk).
  *
  * Bundled into one file by scripts/dawn/build-bench.mjs; run by scripts/dawn/run-on-gpu.sh on the GPU machine:
  *   node --liftoff-only engine-bench.mjs <payload dir> <pack dir>
- * Prints one JSON object per measurement. SECTIONS=<list> picks sections (e.g. SECTIONS=4); STEPS=<n> the request's
+ * Prints one JSON object per measurement. SECTIONS=<list> picks sections (e.g. SECTIONS=4,5); STEPS=<n> the request's
  * steps (25; fewer for a quick check on a software GPU); BUFFER_CACHE=bucket|simple loads every engine with that
  * LoadOptions.webgpuBufferCache; CALL_TIMES=1 adds to sections 3 and 4 the host time of each WebGPU call by phase
  * (inside UNet calls or between them; dawn-env.ts timeWebgpuCalls).
@@ -30,7 +31,7 @@ const packFolder: string = packDir;
 // DAWN_FLAGS (entries separated by ';') replaces the default toggles, e.g. backend=null for a host-side run without a GPU.
 const ort = await setUpDawn(payload, process.env.DAWN_FLAGS ? process.env.DAWN_FLAGS.split(';').filter(Boolean) : DAWN_FLAGS);
 /** SECTIONS=3,4 runs only those sections (all by default); the pinned-shape engine of section 1 is always loaded. */
-const sections = process.env.SECTIONS?.split(',') ?? ['1', '2', '3', '4'];
+const sections = process.env.SECTIONS?.split(',') ?? ['1', '2', '3', '4', '5'];
 const runs = (section: string) => sections.includes(section);
 
 const print = (what: string, data: Record<string, unknown>) => console.log(JSON.stringify({ what, ...data }));
@@ -256,5 +257,45 @@ async function againstPinned(label: string, options: LoadOptions): Promise<void>
 if (runs('3')) await againstPinned('dynamic shapes', { specializeShapes: false });
 // ---- 4. Graph capture (LoadOptions.graphCapture) on top of the pinned shapes -------------------------------------
 if (runs('4')) await againstPinned('graph capture', { graphCapture: true });
+// ---- 5. The VAE decode in one call for all frames against one call per frame (the default, decodeChunk 1) -------
+// With the UNets captured, the bundled pack's decode (16 calls, each encoding every node again) was a quarter of a
+// generation on the H100. An engine with the defaults (graph capture on for this pack); same seed, so the frames
+// must be equal.
+if (runs('5')) await decodeChunks();
+
+async function decodeChunks(): Promise<void> {
+  const other = new Engine(ort, { readerFor: () => dirPackReader(packFolder) });
+  await other.load(
+    { kind: 'url', baseUrl: packFolder },
+    { backend: 'webgpu', ...(bufferCache ? { webgpuBufferCache: bufferCache } : {}) },
+  );
+  const frames = request.frames ?? 16;
+  // The chunk is part of the pinned shapes, so a change re-creates the sessions: each chunk gets its own warm-up
+  // generation, then two timed ones.
+  const last: Record<number, GenerateResult> = {};
+  for (const decodeChunk of [1, frames]) {
+    await other.generate({ ...request, settings: { variant: 'iv-iv', steps: 2 }, decodeChunk });
+    for (let round = 0; round < 2; round++) {
+      const result = await other.generate({ ...request, decodeChunk });
+      last[decodeChunk] = result;
+      print('VAE decode chunk', {
+        decodeChunk,
+        round,
+        capturedCalls: result.timings.capturedCalls,
+        totalMs: result.timings.totalMs,
+        decodeMs: result.timings.decodeMs,
+        decodeMsPerFrame: result.timings.decodeMs / frames,
+      });
+    }
+  }
+  const [a, b] = [last[1], last[frames]];
+  let maxLsb = 0;
+  if (a && b)
+    for (let i = 0; i < a.frames.rgba.length; i++)
+      maxLsb = Math.max(maxLsb, Math.abs((a.frames.rgba[i] as number) - (b.frames.rgba[i] as number)));
+  print('VAE decode, one call per frame vs one call: frames', { framesMaxLsb: maxLsb });
+  await other.unload();
+}
+
 await engine.unload();
 process.exit(0);
