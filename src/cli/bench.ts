@@ -15,6 +15,8 @@ export interface BenchOptions {
    * (LoadOptions.specializeShapes false): one row per value, for the before/after of pinning.
    */
   shapes?: SessionShapes[];
+  /** Frames per VAE call (GenerateRequest.decodeChunk): one row set per value; unset, the engine's default. */
+  decodeChunks?: number[];
 }
 
 export type SessionShapes = 'pinned' | 'dynamic';
@@ -24,6 +26,8 @@ export interface BenchRow {
   steps: number;
   threads: number;
   shapes: SessionShapes;
+  /** Frames per VAE call the runs used. */
+  decodeChunk: number;
   totalS: number;
   videoCalls: number;
   imageCalls: number;
@@ -51,6 +55,7 @@ export function summarize(
     steps,
     threads,
     shapes,
+    decodeChunk: last.timings.decodeChunk,
     totalS: median(runs.map((r) => r.timings.totalMs)) / 1000,
     videoCalls: last.modelCalls.video,
     imageCalls: last.modelCalls.image,
@@ -79,34 +84,41 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
         }),
       });
       await engine.load({ kind: 'url', baseUrl: o.packDir }, { backend: 'wasm', specializeShapes: shapes === 'pinned' });
-      for (const steps of o.steps) {
-        for (const sampler of ['ddim', 'iv-iv'] as const) {
-          const runs: GenerateResult[] = [];
-          // One warm-up (first-run allocations), then the timed repeats.
-          await engine.generate({
-            prompt: o.prompt,
-            seed: 1,
-            frames: o.frames,
-            settings: { variant: sampler, steps: 2 },
-            previewEvery: 0,
-          });
-          for (let r = 0; r < o.repeats; r++) {
-            runs.push(
-              await engine.generate({
-                prompt: o.prompt,
-                seed: r,
-                frames: o.frames,
-                settings: { variant: sampler, steps },
-                previewEvery: 0,
-              }),
+      // The decode chunk is one of the pinned shapes: each value gets its own warm-up.
+      for (const decodeChunk of o.decodeChunks ?? [undefined]) {
+        const chunk = decodeChunk === undefined ? {} : { decodeChunk };
+        for (const steps of o.steps) {
+          for (const sampler of ['ddim', 'iv-iv'] as const) {
+            const runs: GenerateResult[] = [];
+            // One warm-up (first-run allocations), then the timed repeats.
+            await engine.generate({
+              prompt: o.prompt,
+              seed: 1,
+              frames: o.frames,
+              settings: { variant: sampler, steps: 2 },
+              previewEvery: 0,
+              ...chunk,
+            });
+            for (let r = 0; r < o.repeats; r++) {
+              runs.push(
+                await engine.generate({
+                  prompt: o.prompt,
+                  seed: r,
+                  frames: o.frames,
+                  settings: { variant: sampler, steps },
+                  previewEvery: 0,
+                  ...chunk,
+                }),
+              );
+            }
+            const row = summarize(sampler, steps, threads, runs, shapes);
+            rows.push(row);
+            log(
+              `${row.sampler.padEnd(6)} steps ${steps} threads ${threads} ${shapes} shapes, VAE ${row.decodeChunk} frames/call: ` +
+                `${row.totalS.toFixed(2)} s (${row.videoCalls} VDM × ${row.videoMs.toFixed(0)} ms, ` +
+                `${row.imageCalls} IDM × ${row.imageMs.toFixed(0)} ms, decode ${row.decodeMs.toFixed(0)} ms)`,
             );
           }
-          const row = summarize(sampler, steps, threads, runs, shapes);
-          rows.push(row);
-          log(
-            `${row.sampler.padEnd(6)} steps ${steps} threads ${threads} ${shapes} shapes: ${row.totalS.toFixed(2)} s ` +
-              `(${row.videoCalls} VDM × ${row.videoMs.toFixed(0)} ms, ${row.imageCalls} IDM × ${row.imageMs.toFixed(0)} ms)`,
-          );
         }
       }
       await engine.unload();
@@ -116,14 +128,14 @@ export async function runBench(o: BenchOptions, log: (line: string) => void): Pr
 
 export function benchTable(rows: BenchRow[], frames: number): string {
   const head =
-    `| sampler | steps | WASM threads | session shapes | whole generation (s) | VDM calls × median ms | IDM calls × median ms | text encoder ms | VAE decode ms (${frames} frames) | time outside UNet calls |\n` +
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+    `| sampler | steps | WASM threads | session shapes | whole generation (s) | VDM calls × median ms | IDM calls × median ms | text encoder ms | VAE decode ms (${frames} frames) | VAE frames per call | time outside UNet calls |\n` +
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
   return (
     head +
     rows
       .map(
         (r) =>
-          `| ${r.sampler} | ${r.steps} | ${r.threads} | ${r.shapes} | ${r.totalS.toFixed(2)} | ${r.videoCalls} × ${r.videoMs.toFixed(0)} | ${r.imageCalls} × ${Number.isNaN(r.imageMs) ? '–' : r.imageMs.toFixed(0)} | ${r.textEncoderMs.toFixed(0)} | ${r.decodeMs.toFixed(0)} | ${r.outsidePct.toFixed(1)} % |`,
+          `| ${r.sampler} | ${r.steps} | ${r.threads} | ${r.shapes} | ${r.totalS.toFixed(2)} | ${r.videoCalls} × ${r.videoMs.toFixed(0)} | ${r.imageCalls} × ${Number.isNaN(r.imageMs) ? '–' : r.imageMs.toFixed(0)} | ${r.textEncoderMs.toFixed(0)} | ${r.decodeMs.toFixed(0)} | ${r.decodeChunk} | ${r.outsidePct.toFixed(1)} % |`,
       )
       .join('\n')
   );

@@ -14,7 +14,7 @@ const USAGE = `Usage:
 
   npm run -s cli -- generate --prompt "..." --out video.mp4 [--models public/models/tinyworld-v2]
                     [--sampler iv-iv|ddim|...] [--seed N] [--steps N] [--frames N] [--negative-prompt "..."] [--threads N]
-  npm run -s cli -- bench [--pack public/models/tinyworld-v2] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1] [--shapes pinned,dynamic]
+  npm run -s cli -- bench [--pack public/models/tinyworld-v2] [--frames 16] [--steps 25] [--threads 1,2] [--repeats 1] [--shapes pinned,dynamic] [--decode-chunk 1,16]
 
   generate Generate a video headless with the app's engine and write a playable H.264 MP4.
   sample   Run one parity case end to end (text encoder → sampler → VAE) with onnxruntime-web's WASM
@@ -74,6 +74,7 @@ async function benchCommand(argv: string[]): Promise<void> {
       repeats: { type: 'string', default: '1' },
       prompt: { type: 'string', default: 'a red circle moving left on a black background' },
       shapes: { type: 'string', default: 'pinned' },
+      'decode-chunk': { type: 'string' },
     },
   });
   const shapes = values.shapes.split(',').map((x): SessionShapes => {
@@ -91,6 +92,7 @@ async function benchCommand(argv: string[]): Promise<void> {
     repeats: Number(values.repeats),
     prompt: values.prompt,
     shapes,
+    ...(values['decode-chunk'] ? { decodeChunks: list(values['decode-chunk']) } : {}),
   };
   const { runBench, benchTable } = await import('./bench.js');
   process.stdout.write(

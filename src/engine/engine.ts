@@ -8,6 +8,7 @@ import type { OrtModule } from '../runtime/ort.js';
 import { PackLayoutError, type PackReader, resolvePackLocation, urlPackReader } from '../runtime/pack-reader.js';
 import { freeDimensionOverrides, type GenerationShape, shapeKey } from '../runtime/shape-specialization.js';
 import { canFallBackToWasm, chooseBackend } from './backend.js';
+import { defaultDecodeChunk } from './decode-chunk.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
 import { filesPackReader } from './files-reader.js';
 import { offlineCapableReader } from './offline-reader.js';
@@ -148,6 +149,7 @@ export class Engine implements EngineApi {
     const width = request.width ?? info.nativeResolution.width;
     const height = request.height ?? info.nativeResolution.height;
     validateShape(frames, width, height, info.frames.max);
+    const decodeChunk = request.decodeChunk ?? defaultDecodeChunk(pack.modelBytes, frames, width, height);
     const tokenIds = request.tokenIds ?? this.tokenize(request, pack, warn);
     const settings: SamplerSettings = withDefaults({
       ...(info.defaults.steps !== undefined ? { steps: info.defaults.steps } : {}),
@@ -170,7 +172,7 @@ export class Engine implements EngineApi {
         latentHeight: height / 8,
         latentWidth: width / 8,
         cfgRows: settings.guidanceScale > 1 && (request.cfgMode ?? 'batched') === 'batched' ? 2 : 1,
-        decodeChunk: request.decodeChunk ?? 1,
+        decodeChunk,
       });
       for (const off of refused) warnCaptureOff(off);
     } catch (error) {
@@ -198,7 +200,7 @@ export class Engine implements EngineApi {
         ...(request.initLatents ? { initLatents: request.initLatents } : {}),
         vaeScalingFactor: info.vaeScalingFactor,
         cfgMode: request.cfgMode ?? 'batched',
-        decodeChunk: request.decodeChunk ?? 1,
+        decodeChunk,
         signal: controller.signal,
         yieldBetweenCalls: macrotask,
         onEvent: (event) => {
@@ -232,6 +234,7 @@ export class Engine implements EngineApi {
           totalMs: performance.now() - started,
           textEncoderMs: result.timings.textEncoderMs,
           decodeMs: result.timings.decodeMs,
+          decodeChunk,
           outsideCallsMs: Math.max(0, result.timings.samplingMs - callMs),
           calls,
           modelMs: callMs,

@@ -42,6 +42,8 @@ export interface LoadedPack {
    * WebGPU for small packs (WEBGPU_SPECIALIZE_MAX_BYTES); null where the bytes are let go.
    */
   respecialize: ((freeDimensions: ModelSetOptions['freeDimensions']) => Promise<ModelSet>) | null;
+  /** Bytes of the model files (external data not held in memory counts as infinite): what sizes the defaults. */
+  modelBytes: number;
 }
 
 export interface LoadPackOptions {
@@ -214,7 +216,15 @@ export async function loadPack(
       ...(manifest.imageModel?.files ?? []).map((f) => ({ path: `${BORROWED_IMAGE_MODEL_DIR}/${f.path}`, sha256: f.sha256 })),
     ],
   };
-  return { info, manifest, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
+  return {
+    info,
+    manifest,
+    models,
+    tokenizer,
+    schedulers,
+    respecialize: respecializer(options, bytes, sessionOptions),
+    modelBytes: modelBytesTotal(bytes),
+  };
 }
 
 /**
@@ -368,5 +378,13 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     totalBytes: 0,
     files: [],
   };
-  return { info, manifest: null, models, tokenizer, schedulers, respecialize: respecializer(options, bytes, sessionOptions) };
+  return {
+    info,
+    manifest: null,
+    models,
+    tokenizer,
+    schedulers,
+    respecialize: respecializer(options, bytes, sessionOptions),
+    modelBytes: modelBytesTotal(bytes),
+  };
 }

@@ -120,7 +120,10 @@ export interface GenerateRequest {
   height?: number;
   settings?: Partial<SamplerSettings>;
   cfgMode?: CfgMode;
-  /** Frames per VAE call (memory bound). Default 1, like the official enable_vae_slicing. */
+  /**
+   * Frames per VAE call (memory bound; must divide the frame count). Default: 1 for full-size packs, like the official
+   * enable_vae_slicing; for small packs as many as fit one call (decode-chunk.ts defaultDecodeChunk).
+   */
   decodeChunk?: number;
   /** Send a latent preview every this many steps (0 = never). Default 1. */
   previewEvery?: number;
@@ -171,6 +174,8 @@ export interface GenerateResult {
     totalMs: number;
     textEncoderMs: number;
     decodeMs: number;
+    /** Frames per VAE decoder call (GenerateRequest.decodeChunk, or the engine's default for the pack). */
+    decodeChunk: number;
     /** Sampling time not spent inside model calls: scheduler arithmetic, layout changes, CPU↔GPU copies. */
     outsideCallsMs: number;
     calls: ModelCallTiming[];

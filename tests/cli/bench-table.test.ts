@@ -10,6 +10,7 @@ function run(totalMs: number, videoMs: number[]): Pick<GenerateResult, 'timings'
       totalMs,
       textEncoderMs: 10,
       decodeMs: 20,
+      decodeChunk: 16,
       outsideCallsMs: totalMs / 100,
       calls: videoMs.map((ms, step) => ({ model: 'video' as const, label: 'v', step, ms })),
       modelMs: videoMs.reduce((a, b) => a + b, 0),
@@ -30,6 +31,8 @@ describe('bench table', () => {
     expect(dynamic.shapes).toBe('dynamic');
     const lines = benchTable([pinned, dynamic], 16).split('\n');
     expect(lines[0]).toContain('| session shapes |');
+    expect(lines[0]).toContain('| VAE frames per call |');
+    expect(pinned.decodeChunk).toBe(16);
     expect(lines[2]).toMatch(/^\| ddim \| 2 \| 1 \| pinned \| 2\.00 \| 2 × 300 \|/);
     expect(lines[3]).toMatch(/^\| ddim \| 2 \| 1 \| dynamic \| 5\.00 \| 2 × 500 \|/);
   });

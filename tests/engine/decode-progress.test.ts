@@ -27,3 +27,17 @@ it.each([
     expect(result.frames.count).toBe(4);
   },
 );
+
+it('decodes the bundled pack in one call by default, frames within 1 LSB of one call per frame', async () => {
+  const { result: byDefault, events } = await generateCollecting(engine, TINY_REQUEST);
+  expect(byDefault.timings.decodeChunk).toBe(4);
+  expect(events.filter((e) => e.type === 'decode')).toEqual([{ type: 'decode', frame: 4, frames: 4 }]);
+  const { result: perFrame } = await generateCollecting(engine, { ...TINY_REQUEST, decodeChunk: 1 });
+  expect(perFrame.timings.decodeChunk).toBe(1);
+  let maxLsb = 0;
+  for (let i = 0; i < perFrame.frames.rgba.length; i++) {
+    maxLsb = Math.max(maxLsb, Math.abs((perFrame.frames.rgba[i] as number) - (byDefault.frames.rgba[i] as number)));
+  }
+  // The batched convolutions sum in another order: last-bit differences, nothing visible.
+  expect(maxLsb).toBeLessThanOrEqual(1);
+});
