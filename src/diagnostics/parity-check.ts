@@ -37,6 +37,9 @@ export function parityEngineRequest(caseJson: ParityCaseJson, initLatents: Float
     height: h * 8,
     width: w * 8,
     previewEvery: 0,
+    // One frame per VAE call, as the official code decodes (enable_vae_slicing), whatever the engine's default for
+    // small packs: batched decoding may move a frame value by 1 LSB.
+    decodeChunk: 1,
     ...(request.initLatents ? { initLatents: request.initLatents } : {}),
   };
 }

@@ -375,7 +375,8 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     preview: SD_LATENT_TO_RGB,
     defaults: {},
     suggestedPrompts: [],
-    totalBytes: 0,
+    // No manifest lists the files: the model files read are the pack's size.
+    totalBytes: modelBytesTotal(bytes),
     files: [],
   };
   return {

@@ -4,7 +4,7 @@
  * manifest and no tokenizer, so it loads unverified. Tolerances are the fixture README's: final latents
  * within 1e-4 of max |ref|, frames at most 1 LSB off on at most 0.1% of values.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidSettingsError } from '../../src/core/errors.js';
@@ -34,6 +34,11 @@ it('loads the plain diffusers-ONNX folder unverified, without tokenizer, on WASM
   expect(summary.pack).toMatchObject({ verified: false, hasTokenizer: false, hasImageModel: true, latentChannels: 4 });
   expect(summary.pack.vaeScalingFactor).toBeCloseTo(0.18215, 6);
   expect(summary.backend).toBe('wasm');
+  // Its size is that of the model files read (there is no manifest to list them).
+  const modelFiles = ['text_encoder', 'unet', 'motion_unet', 'vae_decoder'].map((part) =>
+    statSync(join(PARITY_MODELS, part, 'model.onnx')),
+  );
+  expect(summary.pack.totalBytes).toBe(modelFiles.reduce((n, f) => n + f.size, 0));
 });
 
 it('refuses a prompt without token ids, since the folder has no tokenizer', async () => {
@@ -49,6 +54,8 @@ describe.each(VISIBLE_CASES)('parity case %s through Engine.generate', (name) =>
     const result = await engine.generate(request);
     expect(result.settings.variant).toBe(request.settings?.variant);
     expect(result.latentShape).toEqual([1, 4, request.frames, (request.height as number) / 8, (request.width as number) / 8]);
+    // Decoded one frame per call, as the official code does (enable_vae_slicing).
+    expect(result.timings.decodeChunk).toBe(1);
     expectMatchesReference(name, result.latents, rgbaToRgb(result.frames.rgba));
   });
 });
