@@ -80,10 +80,15 @@ export interface LoadPackOptions {
  */
 export const WEBGPU_SPECIALIZE_MAX_BYTES = 256 * 2 ** 20;
 
+/** A pack small enough to keep its bytes for re-created sessions (model bytes as modelBytesTotal counts them). */
+export function isSmallPack(modelBytes: number): boolean {
+  return modelBytes <= WEBGPU_SPECIALIZE_MAX_BYTES;
+}
+
 /** Whether a pack of these bytes gets shape-pinned sessions on `backend` (LoadOptions.specializeShapes unset). */
 export function shapeSpecialization(backend: Backend, bytes: ModelBytes): boolean {
   if (backend === 'wasm') return true;
-  return modelBytesTotal(bytes) <= WEBGPU_SPECIALIZE_MAX_BYTES;
+  return isSmallPack(modelBytesTotal(bytes));
 }
 
 /**
@@ -177,12 +182,8 @@ export async function loadPack(
     ...(c.scheduler.inverseConfig ? { inverseConfig: parseSchedulerConfig(await json(c.scheduler.inverseConfig)) } : {}),
   };
   const sessionOptions: ModelSetOptions = {
-    executionProviders: [options.backend],
-    unetOutputsOnGpu: options.backend === 'webgpu',
-    ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
-    ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
+    ...baseSessionOptions(options),
     videoTextPerFrame: manifest.videoTextEmbeddings === 'per-frame',
-    onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
   };
   const models = await createModelSet(options.ort, bytes, sessionOptions);
   if (borrowed && models.image) {
@@ -269,6 +270,17 @@ function checkBorrowedImageModel(unet: OnnxUnet, manifest: PackManifest, locatio
   }
 }
 
+/** The session options every pack gets from the load options (backend, GPU outputs, WebGPU layout and buffer cache). */
+function baseSessionOptions(options: LoadPackOptions): ModelSetOptions {
+  return {
+    executionProviders: [options.backend],
+    unetOutputsOnGpu: options.backend === 'webgpu',
+    ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
+    ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
+    onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
+  };
+}
+
 function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptions: ModelSetOptions): LoadedPack['respecialize'] {
   if (!(options.specializeShapes ?? shapeSpecialization(options.backend, bytes))) return null;
   const graphCapture = options.backend === 'webgpu' && (options.graphCapture ?? graphCaptureByDefault(options.backend, bytes));
@@ -347,13 +359,8 @@ async function verifiedReader(
 /** A diffusers-ONNX folder without manifest (e.g. the parity fixture): loads, but nothing can be verified. */
 async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Promise<LoadedPack> {
   const { bytes, schedulers } = await readPack(reader);
-  const sessionOptions: ModelSetOptions = {
-    executionProviders: [options.backend],
-    unetOutputsOnGpu: options.backend === 'webgpu',
-    ...(options.webgpuLayout ? { webgpuLayout: options.webgpuLayout } : {}),
-    ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
-    onPart: (p) => options.onProgress?.({ phase: 'compile', part: p }),
-  };
+  const modelBytes = modelBytesTotal(bytes);
+  const sessionOptions = baseSessionOptions(options);
   const models = await createModelSet(options.ort, bytes, sessionOptions);
   const tokenizerPath = 'tokenizer/tokenizer.json';
   const tokenizer = (await reader.exists(tokenizerPath))
@@ -376,7 +383,7 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     defaults: {},
     suggestedPrompts: [],
     // No manifest lists the files: the model files read are the pack's size.
-    totalBytes: modelBytesTotal(bytes),
+    totalBytes: modelBytes,
     files: [],
   };
   return {
@@ -386,6 +393,6 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     tokenizer,
     schedulers,
     respecialize: respecializer(options, bytes, sessionOptions),
-    modelBytes: modelBytesTotal(bytes),
+    modelBytes,
   };
 }
