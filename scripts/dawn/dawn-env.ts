@@ -115,7 +115,7 @@ export function countGpuBuffers(): GpuBufferAccounting {
  */
 export interface WebgpuCallTimer {
   phase: string;
-  /** ms and count per `<phase> <call>` since the last take, then starts again. */
+  /** ms (to 0.1) and count per `<phase> <call>` since the last take, most time first; then starts again. */
   take(): Record<string, { ms: number; count: number }>;
 }
 
@@ -152,9 +152,11 @@ export function timeWebgpuCalls(): WebgpuCallTimer {
       for (const pause of pauses) add(`${phaseAt(pause.at)} gc`, pause.ms);
       pauses = [];
       changes = [{ at: performance.now(), phase }];
-      const taken = totals;
+      const taken = Object.entries(totals)
+        .sort(([, a], [, b]) => b.ms - a.ms)
+        .map(([key, v]) => [key, { ms: Math.round(v.ms * 10) / 10, count: v.count }]);
       totals = {};
-      return taken;
+      return Object.fromEntries(taken);
     },
   };
   const add = (key: string, ms: number) => {

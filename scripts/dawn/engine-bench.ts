@@ -43,18 +43,12 @@ const phaseOf = (event: EngineProgress) => {
   if (event.type === 'model-call-start') callTimer.phase = 'unet';
   else if (event.type === 'model-call-end') callTimer.phase = 'between';
 };
-/** The call timer's totals since the last take, per call, rounded (absent without CALL_TIMES). */
+/** The call timer's totals since the last take (absent without CALL_TIMES). */
 function takeCallTimes(): Record<string, unknown> {
   if (!callTimer) return {};
-  const taken = callTimer.take();
+  const webgpuCalls = callTimer.take();
   callTimer.phase = 'other';
-  return {
-    webgpuCalls: Object.fromEntries(
-      Object.entries(taken)
-        .sort(([, a], [, b]) => b.ms - a.ms)
-        .map(([key, v]) => [key, { ms: Math.round(v.ms * 10) / 10, count: v.count }]),
-    ),
-  };
+  return { webgpuCalls };
 }
 
 function summary(r: GenerateResult) {

@@ -153,7 +153,7 @@ interface Run {
 
 async function generate(size: number, variant: SamplerVariant, steps: number, keepLatentsOnGpu = true): Promise<Run> {
   gpuBytes.resetPeak();
-  const before = { ...pick(gpuBytes) };
+  const before = pick(gpuBytes);
   callTimer?.take();
   if (callTimer) callTimer.phase = 'text';
   const decodeFrameMs: number[] = [];
@@ -196,20 +196,12 @@ async function generate(size: number, variant: SamplerVariant, steps: number, ke
       destroyed: after.destroyed - before.destroyed,
       destroyedMiB: (after.destroyedBytes - before.destroyedBytes) / MiB,
     },
-    ...(callTimer ? { webgpuCalls: roundedCallTimes(callTimer.take()) } : {}),
+    ...(callTimer ? { webgpuCalls: callTimer.take() } : {}),
   };
 }
 
 function pick(a: typeof gpuBytes) {
   return { created: a.created, createdBytes: a.createdBytes, destroyed: a.destroyed, destroyedBytes: a.destroyedBytes };
-}
-
-function roundedCallTimes(times: Record<string, { ms: number; count: number }>) {
-  return Object.fromEntries(
-    Object.entries(times)
-      .sort(([, a], [, b]) => b.ms - a.ms)
-      .map(([key, v]) => [key, { ms: Math.round(v.ms * 10) / 10, count: v.count }]),
-  );
 }
 
 /** Per-call medians of a run; `skipFirst` leaves out each model's first call (shader compilation for a new shape). */
