@@ -63,11 +63,13 @@ export interface ModelSetOptions {
 export async function createModelSet(ort: OrtModule, bytes: ModelBytes, options: ModelSetOptions = {}): Promise<ModelSet> {
   const sessions: OrtSession[] = [];
   // 'webgpu' may need a device of our own (webgpu/ort-device.ts: fused attention on narrow-subgroup adapters).
+  // It is always passed as an object: onnxruntime-web 1.30 reads the session's `enableGraphCapture` for its WebGPU
+  // EP only from an object entry, and with the bare string 'webgpu' a captured session silently runs node by node
+  // (found on the H100: the default engine's "captured" calls created as many bind groups as plain ones).
   const executionProviders = await Promise.all(
     (options.executionProviders ?? ['wasm']).map(async (ep) => {
       if (ep !== 'webgpu') return ep;
       const provider = await webgpuProvider(ort);
-      if (!options.webgpuLayout && !options.webgpuBufferCache) return provider;
       return {
         ...(typeof provider === 'string' ? { name: provider } : provider),
         ...(options.webgpuLayout ? { preferredLayout: options.webgpuLayout } : {}),

@@ -147,6 +147,23 @@ describe('createModelSet', () => {
     await set.release();
   });
 
+  it('WebGPU with no EP options is still an object entry, so that onnxruntime-web hands graph capture to the EP', async () => {
+    // onnxruntime-web 1.30 appends the EP's enableGraphCapture only for an object entry: with the string 'webgpu'
+    // the captured sessions were created and never captured (found on the H100).
+    const { module, created } = webgpuStandIn();
+    const set = await createModelSet(module, fixtureBytes(), {
+      executionProviders: ['webgpu'],
+      freeDimensions: { imageUnet: { batch: 2 }, videoUnet: { batch: 2 } },
+      graphCapture: true,
+    });
+    expect(created).toHaveLength(6);
+    for (const options of created) expect(options.executionProviders).toEqual([{ name: 'webgpu' }]);
+    expect(created.filter((options) => options.enableGraphCapture)).toHaveLength(2);
+    expect(set.image?.captured).toBeDefined();
+    expect(set.video.captured).toBeDefined();
+    await set.release();
+  });
+
   it('no capture asked for: nothing refused', async () => {
     const set = await createModelSet(trackingOrt().module, fixtureBytes());
     expect(set.captureRefused).toEqual([]);
