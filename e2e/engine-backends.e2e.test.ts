@@ -79,7 +79,8 @@ describe('a full generation of the bundled pack in the engine worker', () => {
   afterAll(() => server?.stop());
 
   // WebGPU by default captures the bundled pack's UNets: every call answered by a captured session (its first call
-  // checked against the plain one). Without capture: the plain shape-pinned sessions. NCHW: onnxruntime's WebGPU EP
+  // checked against the plain one, its later runs watched for a real replay: a session that runs node by node is
+  // turned off with a warning, which would fail the count and the empty warnings below). Without capture: the plain shape-pinned sessions. NCHW: onnxruntime's WebGPU EP
   // with preferredLayout NCHW instead of its default NHWC (convolutions without the layout Transposes, other
   // kernels), one of the speed options the GPU benchmark compares. Simple cache: onnxruntime keeps every buffer its
   // kernels release (the Models page's "Keep GPU buffers"), here without capture so that the plain sessions'

@@ -5,6 +5,10 @@
  * pinned shapes alone (docs/performance.md, "GPU, fourth run"), so the engine captures such packs by default
  * (pack-loader.ts graphCaptureByDefault); full-size packs are GPU-bound and keep plain sessions.
  *
+ * onnxruntime-web 1.30 hands `enableGraphCapture` to its EP only for an object EP entry (model-set.ts makes sure of
+ * that); with the bare string 'webgpu' the session is created and never captures. So the runner also watches its
+ * runs until one replays (no bind group made) and reports a session that does not (`replay.missing`).
+ *
  * Capture needs pinned shapes (the exporter's dynamic axes leave shape nodes on the CPU otherwise, which capture
  * refuses) and inputs and outputs at the same GPU buffers on every run, so each call copies the sample, text rows
  * and timestep into this runner's own buffers and copies the output out into a fresh latent-space tensor.
@@ -17,6 +21,12 @@
  */
 import type { OrtModule, OrtSession, OrtTensor } from '../ort.js';
 import { type GpuDType, type GpuLatentSpace, type GpuTensor, STORAGE_USAGE, tensorBytes } from './gpu-latent-space.js';
+
+/**
+ * By the how-manieth run a captured session must be replaying: the first run records the graph (onnxruntime may
+ * take one plain run before it records, as its CUDA graphs do), so the third run at the latest makes no bind group.
+ */
+export const REPLAY_EXPECTED_BY_RUN = 3;
 
 /** What is known of a captured session: untested, verified on a call, or turned off (and why). */
 export interface CaptureState {
@@ -53,6 +63,13 @@ export interface CapturedCall {
 export class CapturedUnetRunner {
   private fixed: FixedBuffers | null = null;
   private pinned = false;
+  private runs = 0;
+  /**
+   * Whether a run has been seen replaying (making no bind group), or why the runner gave up waiting for one:
+   * onnxruntime creates a captured session without complaint even when it will never capture it, and such a
+   * session runs node by node at the plain session's speed while holding a second copy of its buffers.
+   */
+  replay: { seen: boolean; missing?: string } = { seen: false };
   state: CaptureState = { status: 'untested' };
   /**
    * The WebGPU EP keys captured commands by graph id (run option `gpu_graph_id`, onnxruntime PR #28260); each
@@ -76,10 +93,21 @@ export class CapturedUnetRunner {
     ]);
     device.queue.writeBuffer(fixed.timestep, 0, paddedTo4(call.timestep.data as ArrayBufferView));
     const pinned = this.pinned ? null : pinRegistrations([fixed.sample, fixed.text, fixed.timestep, fixed.output]);
+    // The recording run encodes every node; later runs are watched until one is seen replaying.
+    const bindGroups = this.runs > 0 && !this.replay.seen ? countBindGroups(device) : null;
     try {
       await this.session.run(fixed.feeds as never, fixed.fetches as never, { extra: { gpu_graph_id: this.graphId } });
     } finally {
       if (pinned) this.pinned = pinned();
+      const made = bindGroups?.stop();
+      this.runs++;
+      if (made === 0) this.replay = { seen: true };
+      else if (made !== undefined && this.runs >= REPLAY_EXPECTED_BY_RUN) {
+        this.replay = {
+          seen: false,
+          missing: `onnxruntime ran the graph node by node on run ${this.runs} (${made} bind groups made) instead of replaying it`,
+        };
+      }
     }
     if (!this.pinned) throw new Error("could not keep onnxruntime-web's registrations of the captured buffers");
     const out = space.alloc(call.sample.shape, call.outputDtype);
@@ -131,6 +159,32 @@ export class CapturedUnetRunner {
     for (const b of [this.fixed.sample, this.fixed.text, this.fixed.timestep, this.fixed.output]) b.destroy();
     this.fixed = null;
   }
+}
+
+/**
+ * Counts the bind groups made on `device` until stop() (which returns the count and puts the method back). A replay
+ * makes none (its bind groups were recorded); a node-by-node run makes one or more per node. onnxruntime-web's
+ * WebGPU calls go through the device's JavaScript methods, so an own property on the device sees them.
+ */
+export function countBindGroups(device: GPUDevice): { stop(): number } {
+  const own = Object.getOwnPropertyDescriptor(device, 'createBindGroup');
+  const previous = device.createBindGroup;
+  let count = 0;
+  Object.defineProperty(device, 'createBindGroup', {
+    configurable: true,
+    writable: true,
+    value(this: GPUDevice, descriptor: GPUBindGroupDescriptor): GPUBindGroup {
+      count++;
+      return previous.call(this, descriptor);
+    },
+  });
+  return {
+    stop() {
+      if (own) Object.defineProperty(device, 'createBindGroup', own);
+      else delete (device as unknown as Record<string, unknown>).createBindGroup;
+      return count;
+    },
+  };
 }
 
 /** A copy of `data` padded to a multiple of 4 bytes, as writeBuffer needs (an fp16 timestep is 2 bytes). */

@@ -127,6 +127,12 @@ export class GpuOnnxUnet implements NoisePredictor<GpuTensor> {
       runner.state = { status: 'off', reason: `onnxruntime failed a captured run (${(error as Error).message})` };
       return runPlain();
     }
+    if (runner.replay.missing) {
+      // onnxruntime never replays this session: the plain one serves from now on. This call's values are right
+      // (the captured session ran every node into the fixed buffers), only no faster.
+      runner.state = { status: 'off', reason: runner.replay.missing };
+      return captured;
+    }
     if (runner.state.status === 'verified') {
       this.capturedCalls++;
       return captured;
