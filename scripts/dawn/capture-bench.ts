@@ -10,10 +10,15 @@
  *
  * Bundled by scripts/dawn/build-bench.mjs; on the GPU machine:
  *   node --liftoff-only capture-bench.mjs <payload dir> <pack dir> <results.json>
+ * Each captured run's bind groups are counted (a replay makes none). EP_ENTRY=string passes the EP as the bare
+ * string 'webgpu' instead of an object: onnxruntime-web 1.30 then never hands `enableGraphCapture` to its EP, and
+ * every "captured" run makes as many bind groups as a plain one. Works on Dawn's null backend too
+ * (DAWN_FLAGS=backend=null: no outputs to compare, but the counts are the EP's own).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrtModule, OrtSession } from '../../src/runtime/ort.js';
+import { countBindGroups } from '../../src/runtime/webgpu/captured-unet.js';
 import { resultsLog, setUpDawn, sharedOrtDevice } from './dawn-env.js';
 
 const [payload, packDir, resultsPath] = process.argv.slice(2);
@@ -28,7 +33,19 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 const ort: OrtModule = await setUpDawn(payload, process.env.DAWN_FLAGS?.split(';').filter(Boolean));
 // One device for onnxruntime and the buffers fed to it.
-const { device, provider: webgpu } = await sharedOrtDevice(ort);
+const { device, provider: webgpu } = process.env.EP_ENTRY === 'string' ? await ortOwnDevice() : await sharedOrtDevice(ort);
+
+/**
+ * For a bare-string entry onnxruntime makes its own device (as the engine's default path did): a first session,
+ * kept open, brings it up, and the input buffers are made on it.
+ */
+async function ortOwnDevice(): Promise<{ device: GPUDevice; provider: 'webgpu' }> {
+  // Kept open: onnxruntime lets its device go with the last session.
+  await ort.InferenceSession.create(readFileSync(join(packDir as string, 'vae_decoder', 'model.onnx')), {
+    executionProviders: ['webgpu'],
+  });
+  return { device: (await ort.env.webgpu.device) as GPUDevice, provider: 'webgpu' };
+}
 
 const manifest = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')) as {
   nativeResolution: { width: number };
@@ -139,6 +156,8 @@ for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS
   const fixedErrors: number[] = [];
   // Correctness: new inputs every run, every session on them, against the plain one.
   const errors: number[] = [];
+  /** Bind groups made by each captured run: the first records, later ones replay (none) if capture is in effect. */
+  const capturedBindGroups: number[] = [];
   let captureError: string | null = null;
   for (let i = 0; i < RUNS_CHECKED; i++) {
     write(900 - 150 * i);
@@ -149,11 +168,14 @@ for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS
     fixedErrors.push(relative(await read(fixedOutput.gpuBuffer, outFloats), reference));
     fixedOutput.dispose();
     if (!captured || captureError) continue;
+    const counter = countBindGroups(device);
     try {
       await captured.run(feeds as never, fetches() as never, graphRunOptions as never);
     } catch (error) {
       captureError = message(error);
       continue;
+    } finally {
+      capturedBindGroups.push(counter.stop());
     }
     errors.push(relative(await read(capturedOut, outFloats), reference));
   }
@@ -180,6 +202,8 @@ for (const { part, shapes } of process.env.PARTS_ORDER === 'reverse' ? [...PARTS
     shapes,
     fixedShapesMaxRelativeErrorPerRun: fixedErrors,
     capturedMaxRelativeErrorPerRun: errors,
+    epEntry: typeof webgpu === 'string' ? 'string' : 'object',
+    capturedBindGroupsPerRun: capturedBindGroups,
     plain: plainTime,
     fixedShapes: fixedTime,
     captured: capturedTime,

@@ -277,6 +277,7 @@ async function decodeChunks(): Promise<void> {
         round,
         capturedCalls: result.timings.capturedCalls,
         totalMs: result.timings.totalMs,
+        modelMs: result.timings.modelMs,
         decodeMs: result.timings.decodeMs,
         decodeMsPerFrame: result.timings.decodeMs / frames,
       });
