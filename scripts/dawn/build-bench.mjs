@@ -2,12 +2,22 @@
 // machine needs only a node binary and the payload (see run-on-gpu.sh, tools/device/gpu_bench.sh):
 //   engine-bench.mjs (bundled pack, latents on the GPU vs the CPU), fullsize-bench.mjs (the full-size pack),
 //   plan.mjs (replay plans for the PyTorch benchmark), profile-unet.mjs (one model call's kernels), adapter-probe.mjs
-//   (what Dawn exposes under a few toggle sets). Usage: node scripts/dawn/build-bench.mjs <outDir>
+//   (what Dawn exposes under a few toggle sets), gemm-bench.mjs, capture-bench.mjs, parity-bench.mjs (the parity fixture
+//   on the GPU, fp32 and fp16). Usage: node scripts/dawn/build-bench.mjs <outDir>
 import { join } from 'node:path';
 import { build } from 'vite';
 
 const outDir = process.argv[2] ?? '.dawn/bench';
-const entries = ['engine-bench', 'fullsize-bench', 'plan', 'profile-unet', 'adapter-probe', 'gemm-bench', 'capture-bench'];
+const entries = [
+  'engine-bench',
+  'fullsize-bench',
+  'plan',
+  'profile-unet',
+  'adapter-probe',
+  'gemm-bench',
+  'capture-bench',
+  'parity-bench',
+];
 await build({
   configFile: false,
   publicDir: false,
