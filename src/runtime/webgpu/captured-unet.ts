@@ -23,8 +23,8 @@ import type { OrtModule, OrtSession, OrtTensor } from '../ort.js';
 import { type GpuDType, type GpuLatentSpace, type GpuTensor, STORAGE_USAGE, tensorBytes } from './gpu-latent-space.js';
 
 /**
- * By the how-manieth run a captured session must be replaying: the first run records the graph (onnxruntime may
- * take one plain run before it records, as its CUDA graphs do), so the third run at the latest makes no bind group.
+ * The run by which a captured session must be replaying: the first run records the graph (onnxruntime may take one
+ * plain run before it records, as its CUDA graphs do), so the third run at the latest makes no bind group.
  */
 export const REPLAY_EXPECTED_BY_RUN = 3;
 
