@@ -9,7 +9,8 @@
  *    frame, text encoder;
  * 3. whole generations (`<size>:<sampler>-<steps>`; `…:cpu-latents`: the latents on the CPU between calls, the
  *    before/after of keeping them on the GPU; `…:profile`: every GPU dispatch timed, by program), each only when
- *    its estimate from the per-call times fits before the deadline. STAGES orders them (default: 256² first).
+ *    its estimate from the per-call times fits before the deadline (a size's per-call stage runs first when STAGES
+ *    has none before it). STAGES orders them (default: 256² first).
  *
  * Bundled by scripts/dawn/build-bench.mjs; run by tools/device/gpu_bench.sh on the GPU machine:
  *   node --liftoff-only fullsize-bench.mjs <payload dir> <pack dir> <deadline, unix ms> <results.json>
@@ -266,6 +267,11 @@ async function wholeGeneration(size: number, name: string, option?: string): Pro
   if (!match) throw new Error(`"${name}" is not <sampler>-<steps>`);
   const variant = match[1] as SamplerVariant;
   const steps = Number(match[2]);
+  if (!perCallAt.has(size)) {
+    // The estimate needs them: measured here rather than the stage skipped after the pack's load (a lost call once).
+    print('note', { stage: `generation ${size}:${name}`, why: `no per-call times at ${size}² yet: calls:${size} first` });
+    await perCallStage(size);
+  }
   const calls = perCallAt.get(size);
   if (!calls) {
     print('skipped', { stage: `generation ${size}:${name}`, why: `no per-call times at ${size}²` });
@@ -273,8 +279,9 @@ async function wholeGeneration(size: number, name: string, option?: string): Pro
   }
   const planned = variant === 'ddim' ? { video: steps, image: 0 } : { video: 3 * steps, image: 2 * steps };
   const estimateS =
-    (planned.video * calls.vdm.medianMs + planned.image * calls.idm.medianMs + FRAMES * calls.decodePerFrameMedianMs + 3000) *
-    1.1e-3;
+    // The decode of the per-call stage's generation (same frames): a per-frame median does not exist where a small
+    // pack decodes all frames in one call.
+    (planned.video * calls.vdm.medianMs + planned.image * calls.idm.medianMs + calls.decodeMs + 3000) * 1.1e-3;
   if (estimateS > secondsLeft()) {
     print('skipped', { stage: `generation ${size}:${name}${option ? `:${option}` : ''}`, estimateS, secondsLeft: secondsLeft() });
     return;
