@@ -19,6 +19,7 @@ import { cpuLatentSpace } from '../../src/core/sampler/latent-space.js';
 import { parseSchedulerConfig } from '../../src/core/scheduler/config.js';
 import { ddimStepCoefficients, makeDdimSchedule } from '../../src/core/scheduler/ddim.js';
 import { numel, type Tensor } from '../../src/core/tensor/tensor.js';
+import { maxRelativeError } from '../../src/diagnostics/parity-metrics.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineProgress, GenerateRequest, GenerateResult, LoadOptions } from '../../src/engine/types.js';
 import { GpuLatentSpace } from '../../src/runtime/webgpu/gpu-latent-space.js';
@@ -71,16 +72,6 @@ function summary(r: GenerateResult) {
   };
 }
 
-function maxRel(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-    s = Math.max(s, Math.abs(b[i] as number));
-  }
-  return d / s;
-}
-
 // ---- 1. The bundled pack through the engine, latents on the GPU vs on the CPU --------------------------------
 const engine = new Engine(ort, { readerFor: () => dirPackReader(packDir) });
 const caps = await engine.probe();
@@ -117,7 +108,7 @@ if (runs('1')) {
     print('generate latents on GPU, preview every step', { round, ...summary(previews) });
     print('GPU vs CPU path', {
       round,
-      latentsMaxRel: maxRel(gpu.latents, cpu.latents),
+      latentsMaxRel: maxRelativeError(gpu.latents, cpu.latents),
       framesEqual: gpu.frames.rgba.every((v, i) => v === cpu.frames.rgba[i]),
       modelMsPerCallSaved: (cpu.timings.modelMs - gpu.timings.modelMs) / gpu.timings.calls.length,
     });
@@ -179,7 +170,7 @@ async function subStepAndCopies(): Promise<void> {
     const video = space.framesToVideo(stepped, 1);
     const got = await space.read(video);
     const want = cpu.framesToVideo(cpu.step(k, cpu.guideBatched(output, 4), cpu.videoToFrames(latents)), 1);
-    print('micro check', { maxRel: maxRel(got.data, want.data) });
+    print('micro check', { maxRel: maxRelativeError(got.data, want.data) });
     for (const h of [frames, noise, stepped, video]) space.release(h);
   }
   // What the CPU path moves per IDM call: the doubled input up, the batched output down. An upload is timed
@@ -236,7 +227,7 @@ async function againstPinned(label: string, options: LoadOptions): Promise<void>
     }
     print(`${label} vs pinned shapes`, {
       round,
-      latentsMaxRel: maxRel(result.latents, pinned.latents),
+      latentsMaxRel: maxRelativeError(result.latents, pinned.latents),
       framesMaxLsb: maxLsb,
       modelMsPerCallSaved: (pinned.timings.modelMs - result.timings.modelMs) / pinned.timings.calls.length,
       totalMsSaved: pinned.timings.totalMs - result.timings.totalMs,
