@@ -6,7 +6,7 @@ import type { BlobStore } from '../runtime/download/blob-store.js';
 import type { ModelSet } from '../runtime/model-set.js';
 import type { OrtModule } from '../runtime/ort.js';
 import { PackLayoutError, type PackReader, resolvePackLocation, urlPackReader } from '../runtime/pack-reader.js';
-import { freeDimensionOverrides, type GenerationShape, shapeKey } from '../runtime/shape-specialization.js';
+import { type GenerationShape, shapeKey } from '../runtime/shape-specialization.js';
 import { canFallBackToWasm, chooseBackend } from './backend.js';
 import { defaultDecodeChunk } from './decode-chunk.js';
 import { EngineBusyError, NoPackLoadedError } from './errors.js';
@@ -300,7 +300,7 @@ export class Engine implements EngineApi {
   private async specializeFor(pack: LoadedPack, shape: GenerationShape): Promise<ModelSet['captureRefused']> {
     const key = shapeKey(shape);
     if (!pack.respecialize || key === this.specializedKey) return [];
-    const fresh = await pack.respecialize(freeDimensionOverrides(pack.models, shape));
+    const fresh = await pack.respecialize(shape);
     const old = pack.models;
     pack.models = fresh;
     this.specializedKey = key;

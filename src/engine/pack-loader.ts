@@ -17,6 +17,7 @@ import {
   parsePackManifest,
 } from '../runtime/pack/manifest.js';
 import { PackLayoutError, type PackReader, readPack } from '../runtime/pack-reader.js';
+import { declaredInputShapes, freeDimensionOverrides, type GenerationShape } from '../runtime/shape-specialization.js';
 import { PackTokenizer } from '../runtime/tokenizer.js';
 import { type BorrowedImageModel, planBorrowedImageModel } from './borrowed-image-model.js';
 import type { Backend, PackInfo, WebgpuBufferCache, WebgpuLayout } from './types.js';
@@ -38,10 +39,11 @@ export interface LoadedPack {
   tokenizer: PackTokenizer | null;
   schedulers: Schedulers;
   /**
-   * New sessions of the same bytes with some symbolic dims pinned (the bytes are kept for it): on WASM, and on
-   * WebGPU for small packs (WEBGPU_SPECIALIZE_MAX_BYTES); null where the bytes are let go.
+   * New sessions of the same bytes with the graphs' symbolic dims pinned to a generation's shapes (the bytes are
+   * kept for it): on WASM, and on WebGPU for small packs (WEBGPU_SPECIALIZE_MAX_BYTES); null where the bytes are
+   * let go.
    */
-  respecialize: ((freeDimensions: ModelSetOptions['freeDimensions']) => Promise<ModelSet>) | null;
+  respecialize: ((shape: GenerationShape) => Promise<ModelSet>) | null;
   /** Bytes of the model files (external data not held in memory counts as infinite): what sizes the defaults. */
   modelBytes: number;
 }
@@ -223,7 +225,7 @@ export async function loadPack(
     models,
     tokenizer,
     schedulers,
-    respecialize: respecializer(options, bytes, sessionOptions),
+    respecialize: respecializer(options, bytes, sessionOptions, models),
     modelBytes: modelBytesTotal(bytes),
   };
 }
@@ -281,13 +283,20 @@ function baseSessionOptions(options: LoadPackOptions): ModelSetOptions {
   };
 }
 
-function respecializer(options: LoadPackOptions, bytes: ModelBytes, sessionOptions: ModelSetOptions): LoadedPack['respecialize'] {
+function respecializer(
+  options: LoadPackOptions,
+  bytes: ModelBytes,
+  sessionOptions: ModelSetOptions,
+  loaded: ModelSet,
+): LoadedPack['respecialize'] {
   if (!(options.specializeShapes ?? shapeSpecialization(options.backend, bytes))) return null;
   const graphCapture = options.backend === 'webgpu' && (options.graphCapture ?? graphCaptureByDefault(options.backend, bytes));
-  return (freeDimensions) =>
+  // The symbols as the graphs declare them, from the sessions made at load (their shapes are not pinned yet).
+  const declared = declaredInputShapes(loaded);
+  return (shape) =>
     createModelSet(options.ort, bytes, {
       ...sessionOptions,
-      ...(freeDimensions ? { freeDimensions } : {}),
+      freeDimensions: freeDimensionOverrides(declared, shape),
       ...(graphCapture ? { graphCapture } : {}),
     });
 }
@@ -392,7 +401,7 @@ async function loadPlainFolder(reader: PackReader, options: LoadPackOptions): Pr
     models,
     tokenizer,
     schedulers,
-    respecialize: respecializer(options, bytes, sessionOptions),
+    respecialize: respecializer(options, bytes, sessionOptions, models),
     modelBytes,
   };
 }
