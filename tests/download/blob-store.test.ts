@@ -3,7 +3,7 @@
  * partial vs complete, writers that truncate at 0 and append at an offset, validators, list/usage/remove,
  * and keys that must be refused. FsStore also keeps complete files at <root>/<key> for other tools.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,30 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await store.stat('p/c')).toEqual({ size: 1, complete: false });
   });
 
+  it('gives back the hash a complete file was verified against, until the file is written again', async () => {
+    const store = await make();
+    const sha256 = 'ab'.repeat(32);
+    await put(store, 'p/v.bin', bytes(1, 2, 3), { complete: true });
+    await settle(store, 'p/v.bin');
+    await store.markComplete('p/v.bin', { sha256 });
+    expect(await store.stat('p/v.bin')).toEqual({ size: 3, complete: true, verifiedSha256: sha256 });
+    await store.markComplete('p/v.bin'); // marking again without a hash keeps the record of these bytes
+    expect((await store.stat('p/v.bin'))?.verifiedSha256).toBe(sha256);
+
+    const w = await store.openWriter('p/v.bin', { offset: 3 });
+    await w.write(bytes(4));
+    await w.close();
+    expect(await store.stat('p/v.bin')).toEqual({ size: 4, complete: false });
+    await store.markComplete('p/v.bin');
+    expect(await store.stat('p/v.bin')).toEqual({ size: 4, complete: true });
+
+    await settle(store, 'p/v.bin');
+    await store.markComplete('p/v.bin', { sha256 });
+    await store.remove('p/v.bin');
+    await put(store, 'p/v.bin', bytes(1, 2, 3), { complete: true });
+    expect(await store.stat('p/v.bin')).toEqual({ size: 3, complete: true });
+  });
+
   it('lists by prefix, sums usage, removes', async () => {
     const store = await make();
     await put(store, 'pack/unet/model.onnx', bytes(1, 2, 3), { complete: true });
@@ -101,6 +125,29 @@ describe.each(stores)('%s', (_name, make) => {
     for (const key of ['', '/abs', 'a//b', '../up', 'a/../b', '.partial/x', 'a/.meta', 'a\\b', 'c:d', 'x\u0001']) {
       await expect(store.stat(key), key).rejects.toBeInstanceOf(BlobStoreError);
     }
+  });
+});
+
+/** FsStore records a hash only for a complete file last modified a while ago: this one, a minute ago. */
+async function settle(store: BlobStore, key: string): Promise<void> {
+  if (!(store instanceof FsStore)) return;
+  const past = new Date(Date.now() - 60_000);
+  await utimes(join(store.root, ...key.split('/')), past, past);
+}
+
+describe('FsStore verified records', () => {
+  it('records no hash for a file modified moments ago, and drops it when the file changes on disk', async () => {
+    const store = new FsStore(await tempDir());
+    const sha256 = 'cd'.repeat(32);
+    await put(store, 'p/f.bin', bytes(1, 2, 3), { complete: true });
+    await store.markComplete('p/f.bin', { sha256 });
+    expect(await store.stat('p/f.bin')).toEqual({ size: 3, complete: true });
+
+    await settle(store, 'p/f.bin');
+    await store.markComplete('p/f.bin', { sha256 });
+    expect((await store.stat('p/f.bin'))?.verifiedSha256).toBe(sha256);
+    await writeFile(join(store.root, 'p', 'f.bin'), bytes(9, 9, 9)); // same size, behind the store's back
+    expect(await store.stat('p/f.bin')).toEqual({ size: 3, complete: true });
   });
 });
 

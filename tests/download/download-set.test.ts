@@ -76,7 +76,7 @@ describe('downloadFiles', () => {
       overallLoaded: total,
       overallTotal: total,
     });
-    for (const f of files) expect(await store.stat(f.key)).toEqual({ size: f.size, complete: true });
+    for (const f of files) expect(await store.stat(f.key)).toMatchObject({ size: f.size, complete: true });
 
     // Again: everything from the store, no request, no quota question.
     const before = requestsUnder(files).length;

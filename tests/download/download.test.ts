@@ -3,7 +3,7 @@
  * and lies about Content-Length on demand. Run with both FsStore (temp dir) and MemoryStore. The server's
  * request log and a fetch wrapper that reads the store before each request show what was asked for and why.
  */
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -118,7 +118,9 @@ describe.each(stores)('downloadFile with %s', (_name, make) => {
     expect(result.fromCache).toBe(false);
     expect(result.resumedAt).toBeUndefined();
     expect(sha256(result.bytes)).toBe(SHA);
-    expect(await store.stat(KEY)).toEqual({ size: SIZE, complete: true });
+    // The hash it was checked against is kept with it (FsStore: not for a file written moments ago, see below).
+    const recorded = store instanceof MemoryStore ? { verifiedSha256: SHA } : {};
+    expect(await store.stat(KEY)).toEqual({ size: SIZE, complete: true, ...recorded });
     expect(server.requests(path).map((r) => [r.range, r.status])).toEqual([[undefined, 200]]);
     progress.expectMonotonicTo(SIZE);
     // Streamed in chunks, not one report at the end.
@@ -157,7 +159,7 @@ describe.each(stores)('downloadFile with %s', (_name, make) => {
     ]);
     expect(result.resumedAt).toBeUndefined();
     expect(sha256(result.bytes)).toBe(SHA);
-    expect(await store.stat(KEY)).toEqual({ size: SIZE, complete: true });
+    expect(await store.stat(KEY)).toMatchObject({ size: SIZE, complete: true });
   });
 
   it('restarts from byte 0 when the server copy changed since the partial was stored (If-Range)', async () => {
@@ -264,7 +266,10 @@ describe.each(stores)('downloadFile with %s', (_name, make) => {
     expect(sha256(result.bytes)).toBe(SHA);
     expect(requests).toBe(0);
     expect(server.requests(path)).toHaveLength(1);
-    expect(notes).toEqual([`${KEY}: reused from cache (3.15 MB).`]);
+    // MemoryStore keeps the hash the download checked; FsStore's copy was written moments ago, so it is hashed once
+    // more (see the FsStore tests below).
+    const trusted = store instanceof MemoryStore;
+    expect(notes).toEqual([`${KEY}: reused from cache (3.15 MB${trusted ? ', unchanged since it was verified' : ''}).`]);
     expect(progress.events).toEqual([[SIZE, SIZE]]);
   });
 
@@ -353,7 +358,7 @@ describe.each(stores)('downloadFile with %s', (_name, make) => {
     expect(server.requests(path).map((r) => [r.range, r.status])).toEqual([[`bytes=${SIZE}-`, 416]]);
     expect(result.fromCache).toBe(false);
     expect(sha256(result.bytes)).toBe(SHA);
-    expect(await store.stat(KEY)).toEqual({ size: SIZE, complete: true });
+    expect(await store.stat(KEY)).toMatchObject({ size: SIZE, complete: true });
   });
 
   it('recovers from a Content-Length that is too long (the body ends early) by asking for the rest', async () => {
@@ -381,6 +386,83 @@ describe.each(stores)('downloadFile with %s', (_name, make) => {
     expect(log.slice(1).every((r) => r.status === 206)).toBe(true);
     expect(sha256(result.bytes)).toBe(SHA);
     progress.expectMonotonicTo(SIZE);
+  });
+});
+
+describe('downloadFile with FsStore: hashes recorded with the stored copy', () => {
+  let store: FsStore;
+  let onDisk: string;
+  beforeEach(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'download-verified-'));
+    dirs.push(dir);
+    store = new FsStore(dir);
+    onDisk = join(dir, ...KEY.split('/'));
+  });
+  const reuse = async (path: string) => {
+    const notes: string[] = [];
+    const result = await downloadFile({
+      url: server.url(path),
+      key: KEY,
+      store,
+      expectedSize: SIZE,
+      sha256: SHA,
+      retryDelayMs: 1,
+      log: (m) => notes.push(m),
+    });
+    return { result, notes };
+  };
+  /** The file as if written a minute ago (a download's copy is too fresh to be recorded: racily clean). */
+  const age = async () => {
+    const past = new Date(Date.now() - 60_000);
+    await utimes(onDisk, past, past);
+  };
+  const HASHED = `${KEY}: reused from cache (3.15 MB).`;
+  const TRUSTED = `${KEY}: reused from cache (3.15 MB, unchanged since it was verified).`;
+
+  it('hashes a copy written moments ago once more, then trusts its record while the file is unchanged', async () => {
+    const path = servedPath();
+    await reuse(path);
+    expect((await store.stat(KEY))?.verifiedSha256).toBeUndefined();
+    expect((await reuse(path)).notes).toEqual([HASHED]);
+    await age();
+    const hashedAgain = await reuse(path);
+    expect(hashedAgain.notes).toEqual([HASHED]);
+    expect((await store.stat(KEY))?.verifiedSha256).toBe(SHA);
+    const trusted = await reuse(path);
+    expect(trusted.notes).toEqual([TRUSTED]);
+    expect(trusted.result.fromCache).toBe(true);
+    expect(sha256(trusted.result.bytes)).toBe(SHA);
+    expect(server.requests(path)).toHaveLength(1);
+  });
+
+  it('hashes a recorded file again once it changed on disk, and fetches it again when corrupt', async () => {
+    const path = servedPath();
+    await reuse(path);
+    await age();
+    await reuse(path); // recorded now
+    const bytes = await store.readAll(KEY);
+    bytes[12345] = (bytes[12345] as number) ^ 1;
+    await writeFile(onDisk, bytes); // same size and inode, new modification time
+    const { result, notes } = await reuse(path);
+    expect(notes[0]).toMatch(new RegExp(`^${KEY}: the stored copy is corrupt .*downloading again\\.$`));
+    expect(result.fromCache).toBe(false);
+    expect(sha256(result.bytes)).toBe(SHA);
+    expect(server.requests(path)).toHaveLength(2);
+  });
+
+  it('trusts the record against damage that keeps size, modification time and inode (the trade for not hashing)', async () => {
+    const path = servedPath();
+    await reuse(path);
+    await age();
+    await reuse(path);
+    const { mtime } = await stat(onDisk);
+    const bytes = await store.readAll(KEY);
+    bytes[12345] = (bytes[12345] as number) ^ 1;
+    await writeFile(onDisk, bytes);
+    await utimes(onDisk, mtime, mtime); // bit rot: nothing the file system shows has changed
+    const { result, notes } = await reuse(path);
+    expect(notes).toEqual([TRUSTED]);
+    expect(sha256(result.bytes)).not.toBe(SHA);
   });
 });
 

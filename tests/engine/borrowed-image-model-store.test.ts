@@ -11,7 +11,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { LoadEvent } from '../../src/engine/types.js';
 import type { BlobStore } from '../../src/runtime/download/blob-store.js';
 import { MemoryStore } from '../../src/runtime/download/memory-store.js';
-import { TestServer } from '../download/test-server.js';
+import { sha256, TestServer } from '../download/test-server.js';
 import { borrowingPack, sd15Folder, unetFileList } from './sd15-folder-fixture.js';
 import { makeEngine, PACK_DIR, removeTempDirs, tempDir } from './support.js';
 
@@ -119,7 +119,13 @@ describe('a borrowed IDM in the engine store', () => {
       expect.stringMatching(new RegExp(`image-model/unet/weights\\.pb: .*resuming at byte ${offset}\\.$`)),
     );
     for (const path of BORROWED) {
-      expect(await store.stat(borrowedKey(path))).toEqual({ size: (await stat(join(root, 'sd15', path))).size, complete: true });
+      // Stored with the hash they were verified against, so that a later load need not hash them again.
+      const source = await readFile(join(root, 'sd15', path));
+      expect(await store.stat(borrowedKey(path))).toEqual({
+        size: (await stat(join(root, 'sd15', path))).size,
+        complete: true,
+        verifiedSha256: sha256(source),
+      });
     }
     // The hashed case needs no probing of the folder: only its two listed files were asked for.
     expect(server.log.filter((r) => r.path.startsWith('/sd15/')).map((r) => r.path)).toEqual([

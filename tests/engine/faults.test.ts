@@ -184,8 +184,8 @@ class RecordingStore implements BlobStore {
     this.writers.push({ key, offset: options.offset });
     return this.inner.openWriter(key, options);
   }
-  markComplete(key: string) {
-    return this.inner.markComplete(key);
+  markComplete(key: string, verified?: { sha256: string }) {
+    return this.inner.markComplete(key, verified);
   }
   remove(key: string) {
     return this.inner.remove(key);

@@ -19,8 +19,13 @@ export interface BlobStore {
    * Last-Modified of the server copy the bytes come from) is kept with the partial for a later If-Range.
    */
   openWriter(key: string, options: { offset: number; validator?: string }): Promise<BlobWriter>;
-  /** Marks a closed, fully written file as complete. Throws BlobStoreError when the key is absent. */
-  markComplete(key: string): Promise<void>;
+  /**
+   * Marks a closed, fully written file as complete. Throws BlobStoreError when the key is absent. `verified`: the
+   * SHA-256 the caller checked the bytes against; stat gives it back (`verifiedSha256`) for as long as the file is
+   * not written again, so that a later load need not hash the same bytes again. Marking an already complete file
+   * again records the hash.
+   */
+  markComplete(key: string, verified?: { sha256: string }): Promise<void>;
   /** Deletes the file (complete or partial); absent keys are fine. */
   remove(key: string): Promise<void>;
   /** Every stored key starting with `prefix` (plain string prefix; '' lists all), sorted by key. */
@@ -34,6 +39,12 @@ export interface BlobStat {
   complete: boolean;
   /** Validator stored with a partial file by openWriter, if any. */
   validator?: string;
+  /**
+   * The SHA-256 given to markComplete, only while the file is unchanged since: not written through the store, and
+   * (where the store can tell, FsStore and OpfsStore) with the size and modification time it had then. Damage that
+   * changes neither (bit rot on the disk) is not detected; the downloader then trusts the record.
+   */
+  verifiedSha256?: string;
 }
 
 export interface BlobEntry {

@@ -73,7 +73,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     };
     const problem = mismatch(expected, actual);
     if (!problem) {
-      await o.store.markComplete(o.key);
+      await o.store.markComplete(o.key, o.sha256 ? { sha256: o.sha256 } : undefined);
       o.onProgress?.(actual.size, actual.size);
       return { bytes, fromCache: false, ...(t.resumedAt !== undefined ? { resumedAt: t.resumedAt } : {}) };
     }
@@ -110,15 +110,21 @@ async function reuseComplete(o: Resolved): Promise<DownloadResult | null> {
     return null;
   }
   const bytes = await o.store.readAll(o.key);
-  if (o.sha256) {
+  // Bytes the store has kept unchanged since they were verified against this hash are not hashed again (a
+  // full-size pack is seconds of hashing at every load); any other copy is, and its hash recorded when it matches.
+  const alreadyVerified = o.sha256 !== undefined && stat.verifiedSha256 === o.sha256;
+  if (o.sha256 && !alreadyVerified) {
     const actual = await sha256Hex(bytes);
     if (actual !== o.sha256) {
       o.log?.(`${o.key}: the stored copy is corrupt (sha256 ${actual}, expected ${o.sha256}); deleted it, downloading again.`);
       await o.store.remove(o.key);
       return null;
     }
+    await o.store.markComplete(o.key, { sha256: o.sha256 });
   }
-  o.log?.(`${o.key}: reused from cache (${formatBytes(bytes.byteLength)}).`);
+  o.log?.(
+    `${o.key}: reused from cache (${formatBytes(bytes.byteLength)}${alreadyVerified ? ', unchanged since it was verified' : ''}).`,
+  );
   o.onProgress?.(bytes.byteLength, bytes.byteLength);
   return { bytes, fromCache: true };
 }

@@ -14,6 +14,25 @@ import {
 const PARTIAL_DIR = '.partial';
 /** The server validator (ETag / Last-Modified) a partial came from, one small text file per key. */
 const VALIDATOR_DIR = '.validator';
+/**
+ * The SHA-256 a complete file was verified against, with the file's size, modification time and inode then
+ * (JSON, one small file per key): a file changed on disk since, by the store or by anything else, no longer
+ * matches and is hashed again.
+ */
+const VERIFIED_DIR = '.verified';
+/**
+ * A record is kept only for a file last modified at least this long before it is made. File systems stamp writes
+ * with a coarse clock (a few ms on Linux, 2 s on FAT), so a change made just after the record could leave the
+ * same time (git's "racily clean" files): such a file is hashed again at its next use, and recorded then.
+ */
+export const VERIFIED_MIN_AGE_MS = 2000;
+
+interface VerifiedRecord {
+  sha256: string;
+  size: number;
+  mtimeNs: string;
+  ino: string;
+}
 
 /**
  * A BlobStore in a directory on disk (Node: the CLI cache, tests). Complete files sit at `<root>/<key>`, so a
@@ -35,9 +54,18 @@ export class FsStore implements BlobStore {
     return join(this.root, VALIDATOR_DIR, ...keySegments(key));
   }
 
+  private verifiedPath(key: string): string {
+    return join(this.root, VERIFIED_DIR, ...keySegments(key));
+  }
+
   async stat(key: string): Promise<BlobStat | null> {
-    const complete = await fileSize(this.completePath(key));
-    if (complete !== null) return { size: complete, complete: true };
+    const complete = await fileIdentity(this.completePath(key));
+    if (complete !== null) {
+      const record = await readVerified(this.verifiedPath(key));
+      const unchanged =
+        record !== null && record.size === complete.size && record.mtimeNs === complete.mtimeNs && record.ino === complete.ino;
+      return { size: complete.size, complete: true, ...(unchanged ? { verifiedSha256: record.sha256 } : {}) };
+    }
     const partial = await fileSize(this.partialPath(key));
     if (partial === null) return null;
     const validator = await readFile(this.validatorPath(key), 'utf8').catch(ignoreMissing);
@@ -58,6 +86,7 @@ export class FsStore implements BlobStore {
     if (offset > (current?.size ?? 0)) throw offsetBeyondEnd(key, offset, current?.size ?? 0);
     const path = this.partialPath(key);
     await mkdir(dirname(path), { recursive: true });
+    await rm(this.verifiedPath(key), { force: true });
     if (current?.complete) {
       if (offset > 0) await rename(this.completePath(key), path);
       else await rm(this.completePath(key), { force: true });
@@ -75,27 +104,40 @@ export class FsStore implements BlobStore {
     return fileWriter(handle, offset);
   }
 
-  async markComplete(key: string): Promise<void> {
+  async markComplete(key: string, verified?: { sha256: string }): Promise<void> {
     const partial = this.partialPath(key);
-    if ((await fileSize(partial)) === null) {
-      if ((await fileSize(this.completePath(key))) !== null) return;
-      throw missingKey(key);
-    }
     const complete = this.completePath(key);
-    await mkdir(dirname(complete), { recursive: true });
-    await rename(partial, complete);
-    await rm(this.validatorPath(key), { force: true });
-    await this.prune(PARTIAL_DIR, key);
-    await this.prune(VALIDATOR_DIR, key);
+    if ((await fileSize(partial)) === null) {
+      if ((await fileSize(complete)) === null) throw missingKey(key);
+    } else {
+      await mkdir(dirname(complete), { recursive: true });
+      await rename(partial, complete);
+      await rm(this.validatorPath(key), { force: true });
+      await this.prune(PARTIAL_DIR, key);
+      await this.prune(VALIDATOR_DIR, key);
+    }
+    if (!verified) return;
+    // The identity of the file as it is now, renamed into place (a rename keeps its modification time).
+    const identity = await fileIdentity(complete);
+    const path = this.verifiedPath(key);
+    if (!identity || Date.now() - Number(BigInt(identity.mtimeNs) / 1_000_000n) < VERIFIED_MIN_AGE_MS) {
+      await rm(path, { force: true });
+      return;
+    }
+    await mkdir(dirname(path), { recursive: true });
+    const record: VerifiedRecord = { sha256: verified.sha256, ...identity };
+    await writeFile(path, JSON.stringify(record));
   }
 
   async remove(key: string): Promise<void> {
     await rm(this.completePath(key), { force: true });
     await rm(this.partialPath(key), { force: true });
     await rm(this.validatorPath(key), { force: true });
+    await rm(this.verifiedPath(key), { force: true });
     await this.prune('', key);
     await this.prune(PARTIAL_DIR, key);
     await this.prune(VALIDATOR_DIR, key);
+    await this.prune(VERIFIED_DIR, key);
   }
 
   async list(prefix: string): Promise<BlobEntry[]> {
@@ -159,6 +201,26 @@ function ignoreMissing(error: unknown): null {
 async function fileSize(path: string): Promise<number | null> {
   const s = await stat(path).catch(ignoreMissing);
   return s?.isFile() ? s.size : null;
+}
+
+/** Size, modification time (ns) and inode of a file, or null when there is none: what a verified record is tied to. */
+async function fileIdentity(path: string): Promise<Omit<VerifiedRecord, 'sha256'> | null> {
+  const s = await stat(path, { bigint: true }).catch(ignoreMissing);
+  if (!s?.isFile()) return null;
+  return { size: Number(s.size), mtimeNs: s.mtimeNs.toString(), ino: s.ino.toString() };
+}
+
+async function readVerified(path: string): Promise<VerifiedRecord | null> {
+  const text = await readFile(path, 'utf8').catch(ignoreMissing);
+  if (text === null) return null;
+  try {
+    const r = JSON.parse(text) as Partial<VerifiedRecord>;
+    const valid =
+      typeof r.sha256 === 'string' && typeof r.size === 'number' && typeof r.mtimeNs === 'string' && typeof r.ino === 'string';
+    return valid ? (r as VerifiedRecord) : null;
+  } catch {
+    return null; // an unreadable record only means hashing again
+  }
 }
 
 /** Reads a file into one buffer in slices: fs.readFile refuses files over 2 GiB, model weights can be larger. */

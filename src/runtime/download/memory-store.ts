@@ -13,6 +13,7 @@ interface MemoryEntry {
   size: number;
   complete: boolean;
   validator?: string;
+  verifiedSha256?: string;
 }
 
 /** A BlobStore in memory, for tests and for short-lived use. Same key rules and semantics as the persistent stores. */
@@ -23,7 +24,12 @@ export class MemoryStore implements BlobStore {
     keySegments(key);
     const e = this.entries.get(key);
     if (!e) return null;
-    return { size: e.size, complete: e.complete, ...(e.validator !== undefined ? { validator: e.validator } : {}) };
+    return {
+      size: e.size,
+      complete: e.complete,
+      ...(e.validator !== undefined ? { validator: e.validator } : {}),
+      ...(e.complete && e.verifiedSha256 !== undefined ? { verifiedSha256: e.verifiedSha256 } : {}),
+    };
   }
 
   async readAll(key: string): Promise<Uint8Array<ArrayBuffer>> {
@@ -65,12 +71,14 @@ export class MemoryStore implements BlobStore {
     };
   }
 
-  async markComplete(key: string): Promise<void> {
+  async markComplete(key: string, verified?: { sha256: string }): Promise<void> {
     keySegments(key);
     const e = this.entries.get(key);
     if (!e) throw missingKey(key);
     e.complete = true;
     delete e.validator;
+    // A writer replaces the entry, so a recorded hash lives exactly as long as these bytes.
+    if (verified) e.verifiedSha256 = verified.sha256;
   }
 
   async remove(key: string): Promise<void> {

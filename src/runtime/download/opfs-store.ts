@@ -8,12 +8,16 @@ import {
   offsetBeyondEnd,
 } from './blob-store.js';
 
-/** Sidecar tree holding each key's state ({ complete, validator }) at `.meta/<key>`; keys never start with ".". */
+/** Sidecar tree holding each key's state ({ complete, validator, verified }) at `.meta/<key>`; keys never start with ".". */
 const META_DIR = '.meta';
+/** As FsStore's VERIFIED_MIN_AGE_MS: a hash is recorded only for a file last modified at least this long before. */
+const VERIFIED_MIN_AGE_MS = 2000;
 
 interface Meta {
   complete: boolean;
   validator?: string;
+  /** The SHA-256 the complete file was verified against, with its size and lastModified then. */
+  verified?: { sha256: string; size: number; lastModified: number };
 }
 
 export interface OpfsStoreOptions {
@@ -60,12 +64,15 @@ export class OpfsStore implements BlobStore {
     const segments = keySegments(key);
     const file = await this.fileHandle(segments);
     if (!file) return null;
-    const size = (await file.getFile()).size;
+    const { size, lastModified } = await file.getFile();
     const meta = await this.readMeta(segments);
+    const verified = meta.verified;
+    const unchanged = meta.complete && verified?.size === size && verified.lastModified === lastModified;
     return {
       size,
       complete: meta.complete,
       ...(!meta.complete && meta.validator !== undefined ? { validator: meta.validator } : {}),
+      ...(unchanged ? { verifiedSha256: verified.sha256 } : {}),
     };
   }
 
@@ -108,10 +115,17 @@ export class OpfsStore implements BlobStore {
     };
   }
 
-  async markComplete(key: string): Promise<void> {
+  async markComplete(key: string, verified?: { sha256: string }): Promise<void> {
     const segments = keySegments(key);
-    if (!(await this.fileHandle(segments))) throw missingKey(key);
-    await this.writeMeta(segments, { complete: true });
+    const handle = await this.fileHandle(segments);
+    if (!handle) throw missingKey(key);
+    const { size, lastModified } = await handle.getFile();
+    // A file written moments ago could be written again within the same clock tick: hashed at its next use instead.
+    const settled = Date.now() - lastModified >= VERIFIED_MIN_AGE_MS;
+    await this.writeMeta(segments, {
+      complete: true,
+      ...(verified && settled ? { verified: { sha256: verified.sha256, size, lastModified } } : {}),
+    });
   }
 
   async remove(key: string): Promise<void> {
@@ -176,9 +190,13 @@ export class OpfsStore implements BlobStore {
       const file = await this.fileHandle([META_DIR, ...segments]);
       if (!file) return { complete: false };
       const parsed = JSON.parse(await (await file.getFile()).text()) as Partial<Meta>;
+      const v = parsed.verified;
+      const verified =
+        typeof v?.sha256 === 'string' && typeof v.size === 'number' && typeof v.lastModified === 'number' ? v : undefined;
       return {
         complete: parsed.complete === true,
         ...(typeof parsed.validator === 'string' ? { validator: parsed.validator } : {}),
+        ...(verified ? { verified } : {}),
       };
     } catch {
       return { complete: false }; // unreadable state is "not known to be complete"
