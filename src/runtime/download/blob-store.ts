@@ -47,6 +47,14 @@ export interface BlobStat {
   verifiedSha256?: string;
 }
 
+/**
+ * Stores that tie a verified hash to a file's modification time (FsStore, OpfsStore) record it only for a file last
+ * modified at least this long before. File systems stamp writes with a coarse clock (a few ms on Linux, 2 s on
+ * FAT), so a change made just after the record could leave the same time (git's "racily clean" files): such a file
+ * is hashed again at its next use, and recorded then.
+ */
+export const VERIFIED_MIN_AGE_MS = 2000;
+
 export interface BlobEntry {
   key: string;
   size: number;

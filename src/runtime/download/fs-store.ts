@@ -8,6 +8,7 @@ import {
   keySegments,
   missingKey,
   offsetBeyondEnd,
+  VERIFIED_MIN_AGE_MS,
 } from './blob-store.js';
 
 /** Partial files live apart from complete ones, so the root only ever shows finished, verified files. */
@@ -20,13 +21,6 @@ const VALIDATOR_DIR = '.validator';
  * matches and is hashed again.
  */
 const VERIFIED_DIR = '.verified';
-/**
- * A record is kept only for a file last modified at least this long before it is made. File systems stamp writes
- * with a coarse clock (a few ms on Linux, 2 s on FAT), so a change made just after the record could leave the
- * same time (git's "racily clean" files): such a file is hashed again at its next use, and recorded then.
- */
-export const VERIFIED_MIN_AGE_MS = 2000;
-
 interface VerifiedRecord {
   sha256: string;
   size: number;

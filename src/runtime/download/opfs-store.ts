@@ -6,12 +6,11 @@ import {
   keySegments,
   missingKey,
   offsetBeyondEnd,
+  VERIFIED_MIN_AGE_MS,
 } from './blob-store.js';
 
 /** Sidecar tree holding each key's state ({ complete, validator, verified }) at `.meta/<key>`; keys never start with ".". */
 const META_DIR = '.meta';
-/** As FsStore's VERIFIED_MIN_AGE_MS: a hash is recorded only for a file last modified at least this long before. */
-const VERIFIED_MIN_AGE_MS = 2000;
 
 interface Meta {
   complete: boolean;
@@ -120,12 +119,17 @@ export class OpfsStore implements BlobStore {
     const handle = await this.fileHandle(segments);
     if (!handle) throw missingKey(key);
     const { size, lastModified } = await handle.getFile();
-    // A file written moments ago could be written again within the same clock tick: hashed at its next use instead.
-    const settled = Date.now() - lastModified >= VERIFIED_MIN_AGE_MS;
-    await this.writeMeta(segments, {
-      complete: true,
-      ...(verified && settled ? { verified: { sha256: verified.sha256, size, lastModified } } : {}),
-    });
+    let record: Meta['verified'];
+    if (verified) {
+      // A file written moments ago could be written again within the same clock tick: hashed at its next use instead.
+      const settled = Date.now() - lastModified >= VERIFIED_MIN_AGE_MS;
+      if (settled) record = { sha256: verified.sha256, size, lastModified };
+    } else {
+      // Marking again without a hash keeps the record of these same bytes.
+      const kept = (await this.readMeta(segments)).verified;
+      if (kept?.size === size && kept.lastModified === lastModified) record = kept;
+    }
+    await this.writeMeta(segments, { complete: true, ...(record ? { verified: record } : {}) });
   }
 
   async remove(key: string): Promise<void> {
