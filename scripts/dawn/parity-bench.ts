@@ -39,7 +39,7 @@ function rmsRelative(actual: ArrayLike<number>, expected: ArrayLike<number>): nu
   }
   return Math.sqrt(diff / (ref || 1));
 }
-/** Share of frame values more than 8 LSB off: where a difference could start to be seen. */
+/** Share of frame values more than `lsb` off (the records use 8 LSB: where a difference could start to be seen). */
 function shareOver(actual: Uint8Array, expected: Uint8Array, lsb: number): number {
   let n = 0;
   for (let i = 0; i < expected.length; i++) if (Math.abs((actual[i] as number) - (expected[i] as number)) > lsb) n++;
